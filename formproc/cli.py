@@ -6,7 +6,10 @@ import os
 import sys
 
 from formproc.cli_app import app
-from formproc.commands import catalogs, schema  # noqa: F401  (each module registers its commands)
+from formproc.commands import (  # noqa: F401  (each module registers its commands; one per line)
+    catalogs,
+    schema,
+)
 from formproc.errors import FormprocError
 
 
