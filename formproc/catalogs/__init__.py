@@ -76,13 +76,13 @@ class Catalog:
     def __post_init__(self) -> None:
         self._by_code: dict[str, list[Entry]] = {}
         for e in self.entries:
-            self._by_code.setdefault(_norm(self.kind, e.code), []).append(e)
+            self._by_code.setdefault(norm_code(self.kind, e.code), []).append(e)
 
     def get(self, code: str | None, on: date) -> Entry | None:
         """The entry for `code` in force on `on`, or None."""
         if code is None:
             return None
-        for e in self._by_code.get(_norm(self.kind, code), ()):
+        for e in self._by_code.get(norm_code(self.kind, code), ()):
             if e.valid_on(on):
                 return e
         return None
@@ -98,13 +98,6 @@ class Catalog:
         return [e for e in self.entries if e.valid_on(day)]
 
 
-def _norm(kind: str, code: str) -> str:
-    code = str(code).strip().upper()
-    if kind in ("emergency", "group_a", "isolation") and code.isdigit():
-        return str(int(code))
-    return code
-
-
 def imported_dir() -> Path:
     """Folder of imported catalogs (one JSON file per kind)."""
     path = data_dir() / "catalogs"
@@ -112,17 +105,20 @@ def imported_dir() -> Path:
     return path
 
 
-def _load_rows(kind: str) -> tuple[list[dict[str, Any]], bool]:
-    user = imported_dir() / f"{kind}.json"
-    if user.exists():
-        try:
-            return json.loads(user.read_text(encoding="utf-8")), True
-        except (ValueError, OSError) as exc:
-            raise InputError(f"imported catalog {user} is unreadable ({exc}); import it again") from None
-    if kind in SHIPPED:
-        text = resources.files("formproc.catalogs").joinpath("data", SHIPPED[kind]).read_text(encoding="utf-8")
-        return json.loads(text), False
-    return [], False
+def shipped_entries(kind: str) -> list[Entry]:
+    """The default entries formproc ships for a kind (empty for import-only kinds)."""
+    if kind not in SHIPPED:
+        return []
+    text = resources.files("formproc.catalogs").joinpath("data", SHIPPED[kind]).read_text(encoding="utf-8")
+    return [Entry.from_dict(r) for r in json.loads(text)]
+
+
+def norm_code(kind: str, code: str) -> str:
+    """A code as catalogs compare it (upper case; list numbers without leading zeros)."""
+    code = str(code).strip().upper()
+    if kind in ("emergency", "group_a", "isolation") and code.isdigit():
+        return str(int(code))
+    return code
 
 
 @lru_cache(maxsize=None)
@@ -130,8 +126,14 @@ def catalog(kind: str) -> Catalog:
     """The catalog of a kind: the imported one when there is one, else the shipped default."""
     if kind not in KINDS:
         raise InputError(f"unknown catalog kind '{kind}' (known: {', '.join(KINDS)})")
-    rows, imported = _load_rows(kind)
-    return Catalog(kind, [Entry.from_dict(r) for r in rows], imported)
+    user = imported_dir() / f"{kind}.json"
+    if not user.exists():
+        return Catalog(kind, shipped_entries(kind), False)
+    try:
+        rows = json.loads(user.read_text(encoding="utf-8"))
+        return Catalog(kind, [Entry.from_dict(r) for r in rows], True)
+    except (ValueError, OSError, KeyError, TypeError) as exc:
+        raise InputError(f"imported catalog {user} is unreadable ({exc}); import it again") from None
 
 
 def reload() -> None:
