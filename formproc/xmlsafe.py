@@ -42,6 +42,12 @@ def load_schema(path: str | Path) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path), parser()))
 
 
+def schema_from_text(text: str | bytes) -> etree.XMLSchema:
+    """An XML Schema from XSD text that formproc itself holds."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return etree.XMLSchema(etree.fromstring(data, parser()))
+
+
 def validate(root: etree._Element, schema: etree.XMLSchema, source: str = "XML") -> None:
     """Raise InputError naming the first schema violation."""
     if not schema.validate(root):
