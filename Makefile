@@ -3,7 +3,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 RUN_DEBS  := tesseract-ocr tesseract-ocr-ron fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) fonts-humor-sans fonts-comic-neue fonts-klee fonts-kristi chromium postgresql
+TEST_DEBS := $(RUN_DEBS) openssl fonts-humor-sans fonts-comic-neue fonts-klee fonts-kristi chromium postgresql
 PYTEST_ARGS ?=
 
 .PHONY: run test venv bench docs
