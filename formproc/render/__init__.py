@@ -1,0 +1,1 @@
+"""PDF output from templates: the blank form, printed certificates, the calibration sheet."""
