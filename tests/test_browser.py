@@ -1,0 +1,204 @@
+"""The running app in Debian's Chromium: sign in, create a certificate, print preview, scan the printed
+page back, fix one field, generate the month's report and check the downloaded XML against the XSD.
+
+FORMPROC_SCREENSHOTS=DIR also saves a PNG of each main page there (docs/img for the README).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import official_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(formproc_home):
+    """`streamlit run app.py` on a free loopback port, with an admin and the demo data in the store."""
+    from formproc import auth
+    from formproc.store import Store
+
+    sys.path.insert(0, str(ROOT))
+    from ui.common import load_demo
+
+    store = Store()
+    auth.create_user(store, "admin", "parola-admin", "admin", "Admin Demo")
+    load_demo("admin")
+    store.close()
+    port = _free_port()
+    env = {**os.environ, "FORMPROC_HOME": str(formproc_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+                             "--client.toolbarMode", "viewer"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not start: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True, locale="ro-RO")
+        context.set_default_timeout(30_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("FORMPROC_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        import io
+
+        from PIL import Image
+
+        page.wait_for_timeout(500)
+        shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+        shot.quantize(colors=128).save(Path(folder) / f"{name}.png", optimize=True)  # small, for the README
+
+
+def _idle(page) -> None:
+    """Wait until Streamlit finished the current run."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+
+
+def _go(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    _idle(page)
+
+
+def _type(page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Tab")
+    _idle(page)
+
+
+def test_the_whole_job_in_a_browser(app_url, page, tmp_path):
+    from playwright.sync_api import expect
+
+    from formproc.store import Store
+    from formproc.xmlsafe import parse_bytes
+    from ui.common import pdf_page_png
+
+    store = Store()
+    page.goto(app_url)
+    _shot(page, "autentificare")
+    page.get_by_label("Utilizator", exact=True).fill("admin")
+    page.get_by_label("Parolă", exact=True).fill("parola-admin")
+    page.get_by_role("button", name="Autentificare").click()
+    _idle(page)
+
+    # Certificat: a new certificate on the next free sheet of the demo booklet
+    page.get_by_text("Certificat de concediu medical").wait_for()
+    expect(page.get_by_label("Nr.", exact=True)).to_have_value("4512305")
+    for label, value in (("8. Numele", "VASILE"), ("8. Prenumele", "ELENA"), ("9. Cod numeric personal", "2900101220011"),
+                         ("6. Cod indemnizație", "01"), ("15. Nr. zile calendaristice", "1"), ("17. Cod diagnostic", "463"),
+                         ("11. Nr. înregistrare RC/FO", "88")):
+        _type(page, label, value)
+    assert store.get_draft("admin", "cert:new")["lastName"] == "VASILE"  # saved as typed
+    _shot(page, "certificat")
+    page.get_by_role("button", name="Salvează", exact=True).click()
+    _idle(page)
+    page.get_by_text("a fost salvat").wait_for()
+    created = store.find_certificate("CCMAT", "4512305")
+    assert created is not None and created.record.lastName == "VASILE"
+
+    # Tipărire: preview over the blank, download it
+    _go(page, "Tipărire")
+    chooser = page.get_by_test_id("stMultiSelect").locator("input")
+    chooser.click()
+    chooser.fill("4512305")
+    chooser.press("Enter")
+    page.mouse.click(1000, 80)  # close the list
+    _idle(page)
+    page.get_by_test_id("stImage").first.wait_for()
+    _shot(page, "tiparire")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descarcă previzualizarea (cu formularul)").click()
+    preview_pdf = Path(download.value.path()).read_bytes()
+    assert preview_pdf.startswith(b"%PDF")
+    scan_png = tmp_path / "scanare.png"
+    scan_png.write_bytes(pdf_page_png(preview_pdf, 0, dpi=200))
+
+    # Scanare: the printed page read back, one field fixed, saved
+    _go(page, "Scanare")
+    page.locator("input[type='file']").first.set_input_files(str(scan_png))
+    _idle(page)
+    page.get_by_role("button", name="Citește scanările").click()
+    _idle(page)
+    reg_no = page.get_by_label("11. Nr. înregistrare RC/FO", exact=False)
+    reg_no.wait_for()
+    expect(reg_no).to_have_value("88", timeout=60_000)
+    _shot(page, "scanare")
+    reg_no.fill("89")
+    page.get_by_role("button", name="Salvează în înregistrări").click()
+    _idle(page)
+    page.get_by_text("Salvat:").wait_for()
+    fixed = store.find_certificate("CCMAT", "4512305")
+    assert fixed.record.regNo == "89" and fixed.record.pid == "2900101220011"
+    assert store.audit_log(entity="certificate", entity_id=fixed.id, field="regNo")[0].reason == "scanned"
+
+    # Raport lunar: October 2026 (the demo month), XML downloaded and checked against the official XSD
+    _go(page, "Raport lunar")
+    year = page.get_by_label("Anul")
+    year.fill("2026")
+    year.press("Enter")
+    _idle(page)
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="10", exact=True).click()
+    _idle(page)
+    page.get_by_role("button", name="Generează raportul").click()
+    _idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descarcă XML").first.click()
+    xml = Path(download.value.path()).read_bytes()
+    official_schema("ImportSickLeaveReport.xsd").assertValid(parse_bytes(xml, "report"))
+    assert store.list_reports(2026, 10)[0].xml == xml
+    _shot(page, "raport")
+
+    for title, name in (("Jurnal", "jurnal"), ("Nomenclatoare și setări", "setari"), ("Feedback CAS", "feedback")):
+        _go(page, title)
+        _shot(page, name)
+    store.close()
