@@ -1,0 +1,73 @@
+"""Cleaning: separate the writing (ballpoint, printer, carbon) from the paper, the preprinted
+form, the pink security rosette and the blue stamps.
+
+Colour work on the registered page: the paper (white, pink or green) and uneven light are divided
+out with a background estimate; the ink signal is the darkness of the red channel, which pink
+rosettes and pink/green paper barely absorb while blue ballpoint, bluish-violet carbon and black
+toner absorb it strongly. Stamps are lighter than writing and fall under the ink threshold. The
+signal is stretched so that the page's writing reaches 1 (carbon copies are fainter), and the
+preprinted marks of the reference blank are masked out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: darkness (0-1) that counts as ink once the page is stretched
+INK_LEVEL = 0.35
+
+
+@dataclass
+class CleanPage:
+    """The registered page's ink (float32 0-1, 0 = nothing written) and the preprinted-mark mask."""
+
+    ink: np.ndarray
+    form: np.ndarray  # bool: pixels of the reference blank's printed marks (lines, labels)
+    strength: float  # the writing's raw darkness before stretching (carbon copies: lower)
+    paper: tuple[int, int, int]  # the estimated paper colour (RGB)
+    rgb: np.ndarray  # the registered page itself (for the red preprinted series)
+
+
+def _background(channel: np.ndarray) -> np.ndarray:
+    """The paper brightness under a channel: a max-filter (removes strokes), computed small."""
+    h, w = channel.shape
+    small = cv2.resize(channel, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    bg = cv2.dilate(small, k)
+    bg = cv2.GaussianBlur(bg, (0, 0), 3)
+    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def form_mask(reference_gray: np.ndarray) -> np.ndarray:
+    """The blank's printed marks, slightly widened to absorb registration error."""
+    dark = reference_gray < 170
+    return cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
+def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]]) -> CleanPage:
+    """Ink darkness of a registered RGB page (canonical pixels); `areas` (x, y, w, h in pixels) are
+    where writing is expected: the strength of the writing is measured there."""
+    red = rgb[:, :, 0].astype(np.float32)
+    bg = np.maximum(_background(red), 1.0)
+    dark = np.clip(1.0 - red / bg, 0.0, 1.0)
+    inside = np.zeros(form.shape, bool)
+    for x, y, w, h in areas:
+        inside[y:y + h, x:x + w] = True
+    writing = dark[(dark > 0.12) & ~form & inside]
+    strength = float(np.percentile(writing, 97)) if writing.size > 200 else 1.0
+    strength = max(strength, 0.2)
+    ink = np.clip(dark / strength, 0.0, 1.0)
+    paper = tuple(int(np.median(rgb[::16, ::16, c])) for c in range(3))
+    return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb)  # type: ignore[arg-type]
+
+
+def red_print(rgb_crop: np.ndarray) -> np.ndarray:
+    """Darkness (0-1) of red print (the maker's series and number) in a crop: green-channel ink."""
+    green = rgb_crop[:, :, 1].astype(np.float32)
+    red = rgb_crop[:, :, 0].astype(np.float32)
+    bg = max(float(np.percentile(green, 95)), 1.0)
+    dark = np.clip(1.0 - green / bg, 0.0, 1.0)
+    return np.where(red > green + 40, dark, 0.0).astype(np.float32)

@@ -1,0 +1,177 @@
+"""The scan pipeline: load -> register -> clean -> read -> decode -> record, one result per page."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field as dc_field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from formproc.errors import InputError
+from formproc.model import Certificate
+from formproc.scan import decode as dec
+from formproc.scan.clean import clean, form_mask
+from formproc.scan.icr import load_model
+from formproc.scan.load import Page, load_pages
+from formproc.scan.read import read_options, read_page
+from formproc.scan.register import PX_PER_MM, Registration, reference_for, register
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per worker process
+LOW_CONFIDENCE = 0.5
+
+
+@dataclass
+class PageResult:
+    """One scanned page; `to_dict()` is the `formproc scan` JSON line."""
+
+    source: str
+    template: str
+    aligned: bool
+    alignment_score: float
+    fields: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
+    record: dict[str, Any] = dc_field(default_factory=dict)
+    warnings: list[str] = dc_field(default_factory=list)
+    confidence: float = 0.0
+    registration: str = "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        low = sorted((n for n, f in self.fields.items() if f["confidence"] < LOW_CONFIDENCE),
+                     key=lambda n: self.fields[n]["confidence"])
+        return {"source": self.source, "template": self.template, "aligned": self.aligned,
+                "alignment_score": self.alignment_score, "registration": self.registration,
+                "confidence": self.confidence, "low_confidence": low, "fields": self.fields,
+                "record": self.record, "warnings": self.warnings}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value if value is None or isinstance(value, (str, int, float, bool, list, dict)) else str(value)
+
+
+def _form_value(spec, text: str) -> Any:
+    """What formproc.fieldvalues.from_form expects: the option's own value for checkboxes/choices."""
+    if spec.kind in ("checkbox", "choice"):
+        return next((o.value for o in spec.options if str(o.value) == text), text)
+    return text
+
+
+def _record(template, decoded: dict[str, dec.Decoded], warnings: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The canonical record from the decoded form texts (formproc.fieldvalues), and each field's value."""
+    from formproc.fieldvalues import from_form, record_from_form
+
+    form: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for name, d in decoded.items():
+        if d.text is None:
+            continue
+        spec = template.field(name)
+        try:
+            values[name] = from_form(spec, _form_value(spec, d.text))
+            form[name] = _form_value(spec, d.text)
+        except InputError:
+            warnings.append(f"câmpul {name}: '{d.text}' nu poate fi citit ca valoare a câmpului")
+    data = record_from_form(template, form)
+    for _ in range(len(data) + 1):
+        try:
+            return Certificate.model_validate(data).to_json_dict(), values
+        except ValidationError as exc:
+            loc = exc.errors()[0]["loc"]
+            bad = str(loc[0]) if loc else ""
+            if bad not in data:
+                break
+            warnings.append(f"câmpul {bad}: valoarea citită '{data.pop(bad)}' nu este validă și a fost omisă")
+    return {}, values
+
+
+def _decode_all(template, reads: dict, on: date) -> dict[str, dec.Decoded]:
+    out: dict[str, dec.Decoded] = {}
+    for spec in template.fields:
+        r = reads.get(spec.name)
+        if r is None:
+            continue
+        if spec.kind == "boxes":
+            out[spec.name] = dec.decode_boxes(spec, r, on)
+        elif spec.kind == "text":
+            out[spec.name] = dec.decode_text(spec, r)
+        else:
+            out[spec.name] = dec.decode_options(spec, r)
+    return out
+
+
+def _issue_day(template, reads: dict) -> date:
+    """The certificate's date as far as it can be read (catalogs and templates depend on it)."""
+    for name in ("issueDate", "validFrom"):
+        spec = next((f for f in template.fields if f.name == name), None)
+        if spec is not None and name in reads:
+            d = dec.decode_boxes(spec, reads[name], date.today())
+            day = dec._date6(d.text or "")
+            if day is not None:
+                return day
+    return date.today()
+
+
+def writing_areas(template) -> list[tuple[int, int, int, int]]:
+    """The inner parts of the fields (pixels), where the writing's strength is measured."""
+    out = []
+    for f in template.fields:
+        if f.preprinted:
+            continue
+        rects = f.options if f.kind in ("checkbox", "choice") and f.mark != "strike" else (
+            f.cell_rects() if f.kind == "boxes" else [f])
+        for r in rects:
+            out.append((int((r.x + r.w * 0.15) * PX_PER_MM), int((r.y + r.h * 0.15) * PX_PER_MM),
+                        int(r.w * 0.7 * PX_PER_MM), int(r.h * 0.7 * PX_PER_MM)))
+    return out
+
+
+def scan_page(page: Page, template_name: str | None = None) -> PageResult:
+    """Register, clean, read and decode one page."""
+    from formproc.layout import load_template, template_for_date
+
+    explicit = template_name is not None
+    template = load_template(template_name or template_for_date(date.today()))
+    ref = reference_for(template)
+    reg: Registration = register(page.image, ref)
+    result = PageResult(page.source, template.name, reg.aligned, reg.score, registration=reg.method)
+    if not reg.aligned or reg.warped is None:
+        result.warnings.append(f"pagina nu a putut fi aliniată la șablonul {template.name} "
+                               f"(scor {reg.score:.2f}); nu pare a fi fața unui certificat de concediu medical")
+        return result
+    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template))
+    model = load_model()
+    reads = read_page(template, page_ink, model, dec.charset)
+    on = _issue_day(template, reads)
+    if not explicit:
+        chosen = load_template(template_for_date(on))
+        if chosen.name != template.name:  # same front, different option rows: reread the choices
+            template = chosen
+            result.template = chosen.name
+            for f in template.fields:
+                if f.kind in ("checkbox", "choice"):
+                    reads[f.name] = read_options(f, page_ink)
+    decoded = _decode_all(template, reads, on)
+    dec.reconcile_leave(decoded)
+    record, values = _record(template, decoded, result.warnings)
+    result.record = record
+    for name, d in decoded.items():
+        result.fields[name] = {"value": _json_value(values.get(name)), "confidence": d.confidence,
+                               "raw": d.raw, "bbox_mm": [round(v, 2) for v in d.bbox_mm],
+                               "flags": d.flags, **d.evidence}
+        if "invalid" in d.flags or "multiple-marks" in d.flags or "inconsistent" in d.flags:
+            result.warnings.append(f"câmpul {name}: citire nesigură ({', '.join(d.flags)})")
+    filled = [d.confidence for d in decoded.values() if d.text is not None]
+    result.confidence = round(min(filled) * reg.score if filled else 0.0, 3)
+    if page_ink.strength < 0.5:
+        result.warnings.append(f"scris slab (intensitate {page_ink.strength:.2f}): probabil o copie (roz/verde)")
+    return result
+
+
+def scan_file(path: str, template: str | None = None) -> list[PageResult]:
+    """Every page of a scan file; an unreadable file raises InputError."""
+    return [scan_page(p, template) for p in load_pages(path)]

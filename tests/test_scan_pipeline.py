@@ -1,0 +1,131 @@
+"""Registration, cleaning, reading and decoding on generated pages, the print -> scan round
+trip, and the `formproc scan` / `formproc sample` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from difflib import SequenceMatcher
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from formproc.cli import main
+from formproc.fieldvalues import to_form
+from formproc.layout import load_template
+from formproc.model import Certificate
+from formproc.render.printing import render_records
+from formproc.scan.load import Page
+from formproc.scan.pipeline import scan_file, scan_page
+from formproc.scan.register import reference_for, register
+from scan_helpers import sample_page, save
+
+TPL = load_template("ccm-2025")
+
+
+def _mismatches(truth: Certificate, record: dict) -> list[str]:
+    got = Certificate.model_validate(record)
+    return [f.name for f in TPL.fields if to_form(truth, f) != to_form(got, f)]
+
+
+def _raster(pdf: bytes, dpi: int = 200) -> list[np.ndarray]:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return [np.asarray(doc[i].render(scale=dpi / 72).to_pil().convert("RGB")) for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def test_print_scan_round_trip():
+    """render_records over the blank, rasterised, scanned: the same record."""
+    record = Certificate.model_validate(json.loads((__import__("pathlib").Path(__file__).parent.parent
+                                                    / "samples" / "records.json").read_text())[0])
+    pdf = render_records([record], TPL, background=True)
+    page = Page("print.pdf", _raster(pdf)[0])
+    result = scan_page(page, "ccm-2025")
+    assert result.aligned and result.alignment_score > 0.9
+    bad = _mismatches(record, result.record)
+    # boxes, checkboxes and choices come back exactly; free text lines go through tesseract, which
+    # confuses capital I with l in the sans-serif printer font ("Iași" -> "lași")
+    assert [n for n in bad if TPL.field(n).kind != "text"] == []
+    for name in bad:
+        want, got = to_form(record, TPL.field(name)), result.fields[name]["value"]
+        assert got is not None and SequenceMatcher(None, want, got).ratio() > 0.95, (name, want, got)
+
+
+def test_upside_down_pink_carbon_printed_page():
+    s = sample_page(5, mode="printed", copy="pink", turn=180)
+    result = scan_page(Page("p.png", s.image), "ccm-2025")
+    assert result.aligned
+    bad = _mismatches(s.record, result.record)
+    assert len(bad) <= 3, bad  # the stamped CUI/stencil boxes of a carbon copy are the hard part
+    assert all(result.fields[n]["confidence"] < 0.5 or result.fields[n]["flags"] for n in bad), bad
+
+
+def test_hand_printed_green_carbon_page():
+    s = sample_page(8, mode="hand", copy="green", turn=0)
+    result = scan_page(Page("g.png", s.image), "ccm-2025")
+    assert result.aligned
+    boxes = [f.name for f in TPL.fields if f.kind == "boxes" and f.name in s.hand]
+    bad = [n for n in _mismatches(s.record, result.record) if n in boxes]
+    assert len(bad) <= 0.2 * len(boxes), bad
+    cnp = result.fields["pid"]
+    assert cnp["value"] == s.record.pid
+    assert len(cnp["cells"]) == 13 and all("ink" in c and "top" in c for c in cnp["cells"])
+    choice = result.fields["diagType"]
+    assert set(choice["coverage"]) == {"0", "1", "2"}
+
+
+def test_registration_rotations_and_non_ccm_page():
+    ref = reference_for(TPL)
+    s = sample_page(3, mode="printed", copy="white", turn=90)
+    reg = register(s.image, ref)
+    assert reg.aligned and reg.score > 0.8 and reg.warped.shape[:2] == ref.gray.shape
+    other = np.full((1400, 1000, 3), 255, np.uint8)
+    for i in range(30):  # a page of text lines: not a CCM front
+        cv2.putText(other, "Lorem ipsum dolor sit amet 1234", (60, 60 + 42 * i), cv2.FONT_HERSHEY_SIMPLEX,
+                    1.0, (0, 0, 0), 2)
+    result = scan_page(Page("other.png", other), "ccm-2025")
+    assert not result.aligned and result.record == {} and result.warnings
+
+
+def test_scan_command_pdf_pages_and_bad_file(tmp_path, capsys):
+    pages = [Image.fromarray(sample_page(seed, mode="printed", copy="white", turn=0).image) for seed in (21, 22)]
+    pdf = tmp_path / "two.pdf"
+    pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=200)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 broken")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(bad), str(pdf), "-o", str(out), "--workers", "1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.jpg" in err[0]
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["source"] for x in lines] == ["two.pdf#1", "two.pdf#2"]
+    first = lines[0]
+    assert first["aligned"] and first["template"] == "ccm-2025"
+    assert set(first["fields"]["pid"]) >= {"value", "confidence", "raw", "bbox_mm"}
+    assert first["record"]["pid"] == first["fields"]["pid"]["value"]
+
+
+def test_sample_command_writes_images_and_truth(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["sample", "--template", "ccm-2022", "--count", "2", "--seed", "4", "-o", str(tmp_path)])
+    assert done.value.code == 0
+    truth = [json.loads(x) for x in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert len(truth) == 2
+    for t in truth:
+        assert (tmp_path / t["image"]).is_file()
+        rec = Certificate.model_validate(t["record"])
+        assert rec.validFrom and rec.validTo and (rec.validTo - rec.validFrom).days + 1 == rec.days
+        assert rec.issueDate < date(2025, 8, 1)  # the 2022 form
+    again = tmp_path / "again"
+    with pytest.raises(SystemExit):
+        main(["sample", "--template", "ccm-2022", "--count", "1", "--seed", "4", "-o", str(again)])
+    assert json.loads((again / "truth.jsonl").read_text())["record"] == truth[0]["record"]
+    scanned = scan_file(str(tmp_path / truth[0]["image"]), "ccm-2022")
+    assert scanned[0].aligned
