@@ -185,7 +185,7 @@ def field_widget(name: str, key: str, on_change: Any = None, disabled: bool = Fa
         opts = list(options) if name == "status" else [None] + [o for o in options if o is not None]
         if st.session_state.get(key) not in opts:
             st.session_state[key] = opts[0]
-        st.selectbox(text, opts, key=key, disabled=disabled, on_change=on_change,
+        st.selectbox(text, opts, key=key, disabled=disabled, on_change=on_change, placeholder="— alegeți —",
                      format_func=lambda v: choice_label(name, v))
     elif k == "date":
         st.date_input(text, key=key, format="DD.MM.YYYY", min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
