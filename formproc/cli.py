@@ -8,7 +8,14 @@ import sys
 from formproc.cli_app import app
 from formproc.commands import (  # noqa: F401  (each module registers its commands; one per line)
     catalogs,
+    payer,
+    printing,
+    reconcile,
+    report,
+    scan,
     schema,
+    store,
+    validate,
 )
 from formproc.errors import FormprocError
 
@@ -29,8 +36,14 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"internal error ({type(exc).__name__}); rerun with FORMPROC_DEBUG=1 for details", 3)
 
 
+def one_line(message: str, limit: int = 500) -> str:
+    """A message as the CLI prints it: one line (whitespace collapsed), at most `limit` characters."""
+    text = " ".join(message.split()) or "error"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _fail(message: str, code: int) -> None:
-    print(f"formproc: {message.splitlines()[0] if message else 'error'}", file=sys.stderr)
+    print(f"formproc: {one_line(message)}", file=sys.stderr)
     sys.exit(code)
 
 

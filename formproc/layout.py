@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from formproc.errors import InputError
-from formproc.files import read_text
+from formproc.files import json_problem, read_text
 from formproc.model import Certificate, FIELD_NAMES
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -274,11 +274,13 @@ def load_template(name_or_path: str | Path) -> Template:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    text = read_text(path)
+    text = read_text(path, 5 * 1024 * 1024)  # a template is tens of KB; refuse 10 MB strings early
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"{path}: not valid {path.suffix[1:].upper()} ({str(exc).splitlines()[0]})") from None
+    except (ValueError, RecursionError) as exc:  # nested too deeply, a number of thousands of digits
+        raise InputError(f"{path}: {json_problem(exc)}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a template must be an object with name, page, fields")
     return data
@@ -288,6 +290,9 @@ def _resolve(path: Path, seen: tuple[str, ...], files: list[str]) -> dict[str, A
     """The template's data with its `extends` chain merged in (fields replaced by name)."""
     files.append(str(path.resolve()))
     data = _read(path)
+    for key in ("fields", "removeFields"):
+        if not isinstance(data.get(key, []), list):
+            raise InputError(f"{path}: '{key}' must be a list")
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data

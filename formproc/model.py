@@ -16,6 +16,7 @@ from typing import Annotated, Any, Iterable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from formproc.errors import InputError
+from formproc.files import json_problem
 
 
 def _field(label: str, item: str | None = None, max_length: int | None = None, **kw: Any) -> Any:
@@ -189,7 +190,11 @@ def loads_records(text: str, source: str = "input") -> list[Certificate]:
                 items.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise InputError(f"{source}: line {n}: invalid JSON ({exc.msg})") from None
+            except (ValueError, RecursionError) as exc:
+                raise InputError(f"{source}: line {n}: {json_problem(exc)}") from None
         return [parse_record(obj, f"{source}: line {n}") for n, obj in enumerate(items, 1)]
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{source}: {json_problem(exc)}") from None
     if isinstance(data, list):
         return [parse_record(obj, f"{source}: record {i}") for i, obj in enumerate(data)]
     return [parse_record(data, source)]

@@ -47,6 +47,7 @@ COUNTIES = ("01", "04", "12", "22", "23", "40", "41", "42", "16", "35")
 #: ink colours (RGB) on each copy: (printer, ballpoint, stamp)
 PAPER = {"white": (250, 250, 248), "pink": (247, 222, 228), "green": (218, 238, 220)}
 CARBON = (95, 75, 175)
+STAMP = (80, 115, 235)
 
 
 @dataclass
@@ -292,8 +293,9 @@ def make_sample(rng: np.random.Generator, template: Template, px_per_mm: float |
             ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
         a = (ink * strength)[..., None]
         page = page * (1 - a) + (np.float32(colour) / 255) * a * paper
-    a = (stamps * rng.uniform(0.3, 0.45))[..., None]
-    page = page * (1 - a) + (np.float32((70, 90, 200)) / 255) * a * page
+    # stamp-pad ink: a lighter, more saturated blue than ballpoint (it barely darkens the blue channel)
+    a = (stamps * rng.uniform(0.35, 0.55))[..., None]
+    page = page * (1 - a) + (np.float32(STAMP) / 255) * a * page
     img = _distort(np.clip(page * 255, 0, 255).astype(np.uint8), rng, meta, turn)
     return Sample(img, record, hand, printed, meta)
 

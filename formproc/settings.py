@@ -9,7 +9,12 @@ from pathlib import Path
 def data_dir() -> Path:
     """The folder for imported catalogs, the SQLite store and scans (FORMPROC_HOME, else ~/.formproc)."""
     path = Path(os.environ.get("FORMPROC_HOME") or Path.home() / ".formproc")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from formproc.errors import StorageError
+
+        raise StorageError(f"data folder {path} cannot be created ({exc.strerror or type(exc).__name__})") from None
     return path
 
 

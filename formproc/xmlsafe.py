@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -25,7 +26,10 @@ def parse_bytes(data: bytes, source: str = "XML") -> etree._Element:
     try:
         tree = etree.fromstring(data, parser())
     except etree.XMLSyntaxError as exc:
-        raise InputError(f"{source}: not well-formed XML ({exc.msg})") from None
+        if "Resource limit exceeded" in (exc.msg or "") or "huge" in (exc.msg or "").lower():
+            raise InputError(f"{source}: not well-formed XML (a text or attribute is too long: over "
+                             "10,000,000 characters)") from None
+        raise InputError(f"{source}: not well-formed XML ({' '.join((exc.msg or '').split())})") from None
     doc = tree.getroottree().docinfo
     if doc.internalDTD is not None or doc.externalDTD is not None or doc.doctype:
         raise InputError(f"{source}: XML with a DOCTYPE/entity declarations is refused")
@@ -52,4 +56,15 @@ def validate(root: etree._Element, schema: etree.XMLSchema, source: str = "XML")
     """Raise InputError naming the first schema violation."""
     if not schema.validate(root):
         err = schema.error_log.filter_from_errors()[0]
-        raise InputError(f"{source}: line {err.line}: {err.message}")
+        raise InputError(f"{source}: line {err.line}: {redact(' '.join(err.message.split()))}")
+
+
+def redact(message: str) -> str:
+    """A schema error without the offending value (it may be a CNP or a name), at most 300 characters."""
+    start = message.find("The value '")
+    if start >= 0:  # the value runs to "' has a length", "' is not ...", or is cut off by libxml2
+        rest = message[start + len("The value '"):]
+        end = re.search(r"' (?=has |is |does )", rest)
+        message = message[:start] + "The value" + (" " + rest[end.end():] if end else "")
+    message = re.sub(r": '.*?' (?=is not a valid value)", ": the value ", message)
+    return message if len(message) <= 300 else message[:297] + "..."

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from formproc import auth
-from formproc.errors import FormprocError
+from formproc.errors import FormprocError, romanian
 from formproc.model import Certificate, field_item, field_label, parse_record
 from formproc.settings import database_url
 from formproc.store import Store
@@ -65,8 +65,8 @@ def require(capability: str) -> dict[str, str]:
 
 
 def fail(exc: FormprocError) -> None:
-    """Show a store/input error in one line."""
-    st.error(str(exc).splitlines()[0])
+    """Show a store/input error in one line, its recurring phrases in Romanian."""
+    st.error(romanian(str(exc)))
 
 
 def label(name: str) -> str:

@@ -143,12 +143,20 @@ def reload() -> None:
 
 def save_imported(kind: str, entries: list[Entry]) -> Path:
     """Store an imported catalog, replacing the default of its kind."""
-    from formproc.files import write_atomic
+    save_imported_all({kind: entries})
+    return imported_dir() / f"{kind}.json"
 
-    path = imported_dir() / f"{kind}.json"
-    write_atomic(path, json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=1))
+
+def save_imported_all(kinds: dict[str, list[Entry]], extra: dict[Path, str] | None = None) -> None:
+    """Store several imported catalogs (and `extra` files) together: all of them or, on failure, none."""
+    from formproc.files import write_atomic_many
+
+    folder = imported_dir()
+    items: list[tuple[str | Path, bytes | str]] = [
+        (folder / f"{kind}.json", json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=1))
+        for kind, entries in kinds.items()]
+    write_atomic_many(items + list((extra or {}).items()))
     reload()
-    return path
 
 
 def indemnity_percent(code: str, on: date, episode_days: int = 1, day15_percent: int = 75) -> int | None:

@@ -19,9 +19,8 @@ from typing import Any
 
 from lxml import etree
 
-from formproc.catalogs import SHIPPED, Entry, norm_code, save_imported, shipped_entries
+from formproc.catalogs import SHIPPED, Entry, norm_code, save_imported_all, shipped_entries
 from formproc.errors import InputError
-from formproc.files import write_atomic
 from formproc.settings import data_dir
 from formproc.xmlsafe import parse_file
 
@@ -135,8 +134,8 @@ def import_nomenclature(root: etree._Element, source: str) -> dict[str, int]:
             raise InputError(f"{source}: line {section_el.sourceline}: unknown section '{name}'")
         section = SECTIONS[name]
         found[section.kind] = _entries(section_el, section, source)
-    for kind, entries in found.items():  # all sections were checked before anything is saved
-        save_imported(kind, _overlay(kind, entries) if kind in SHIPPED else entries)
+    # all sections were checked before anything is saved; then every list is saved, or none
+    save_imported_all({kind: _overlay(kind, entries) if kind in SHIPPED else entries for kind, entries in found.items()})
     return {kind: len(entries) for kind, entries in found.items()}
 
 
@@ -180,9 +179,8 @@ def import_personalization(root: etree._Element, source: str) -> dict[str, Any]:
                                         {"conventionNo": conv.get("conventionNo")})
     provider = {"providerCode": root.get("code"), "providerName": root.get("name"), "cui": root.get("uic"),
                 "conventions": [c.to_dict() for c in conventions]}
-    save_imported("convention", conventions)
-    save_imported("physician", list(physicians.values()))
-    write_atomic(data_dir() / "provider.json", json.dumps(provider, ensure_ascii=False, indent=2))
+    save_imported_all({"convention": conventions, "physician": list(physicians.values())},
+                      {data_dir() / "provider.json": json.dumps(provider, ensure_ascii=False, indent=2)})
     return {"provider": provider["providerCode"], "convention": len(conventions), "physician": len(physicians)}
 
 

@@ -9,7 +9,7 @@ import typer
 
 from formproc.cli_app import app
 from formproc.errors import InputError
-from formproc.files import read_text
+from formproc.files import json_problem, read_text
 from formproc.model import read_records
 
 
@@ -18,6 +18,8 @@ def _json(path: str, what: str) -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: {what} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: {what}: {json_problem(exc)}") from None
 
 
 @app.command()

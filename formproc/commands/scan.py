@@ -74,9 +74,12 @@ def scan(inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="PNG, 
 def sample(template: str = typer.Option(..., "--template", help="form template, e.g. ccm-2025"),
            count: int = typer.Option(10, "--count", min=1, max=100000),
            seed: int = typer.Option(0, "--seed"),
-           output: str = typer.Option(..., "-o", "--output", help="folder for the images and truth files")) -> None:
+           output: str = typer.Option(..., "-o", "--output", help="folder for the images and truth files"),
+           corrected: bool = typer.Option(False, "--corrected", help="hand-corrected copies, with the old and "
+                                          "new values (formproc.reconcile.samples)")) -> None:
     """Generate filled synthetic scans with their truth records (for tests and benchmarks)."""
+    from formproc.reconcile.samples import write_corrected
     from formproc.sample import write_samples
 
-    truth = write_samples(template, count, seed, output)
+    truth = (write_corrected if corrected else write_samples)(template, count, seed, output)
     print(json.dumps({"written": len(truth), "folder": output, "truth": os.path.join(output, "truth.jsonl")}))

@@ -29,7 +29,7 @@ from reportlab.lib.units import mm
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from formproc.errors import InputError
-from formproc.files import read_text
+from formproc.files import json_problem, read_text
 from formproc.layout import Template
 from formproc.render.pen import Pen
 from formproc.settings import data_dir
@@ -47,7 +47,7 @@ class PrinterProfile(BaseModel):
     """Calibration of one printer: offsets (mm), scales, rotation (degrees), per-field nudges."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = "implicit"
+    name: str = Field(default="implicit", max_length=100)
     offset_x_mm: float = Field(default=0, ge=-30, le=30)
     offset_y_mm: float = Field(default=0, ge=-30, le=30)
     scale_x: float = Field(default=1, ge=0.9, le=1.1)
@@ -106,8 +106,8 @@ def parse_profile(text: str, where: str = "profile") -> PrinterProfile:
     """A validated profile from JSON text; errors name the setting."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{where}: {json_problem(exc)}") from None
     if not isinstance(data, dict):
         raise InputError(f"{where}: a printer profile is a JSON object")
     try:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -158,7 +159,7 @@ def read_zip(data: bytes, source: str = "package") -> tuple[str, bytes]:
                 raise InputError(f"{source}: the archived file is too large ({entry.file_size} bytes)")
             with zf.open(entry) as fh:
                 content = fh.read(MAX_ENTRY_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error):
         raise InputError(f"{source}: not a valid ZIP archive") from None
     if len(content) > MAX_ENTRY_BYTES:
         raise InputError(f"{source}: the archived file is too large")

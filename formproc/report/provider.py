@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formproc.errors import InputError
-from formproc.files import read_text
+from formproc.files import json_problem, read_text
 
 _REQUIRED = ("providerCode", "providerName", "insuranceHouse", "conventionNo")
 _OPTIONAL = ("workPlace", "AppKey", "cui")
@@ -54,8 +54,8 @@ def load_provider(path: str) -> Provider:
     """PROVIDER.json: providerCode, providerName, insuranceHouse, conventionNo, optional workPlace, AppKey, cui."""
     try:
         data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: {json_problem(exc)}") from None
     return Provider.from_dict(data, path)
 
 

@@ -2,7 +2,8 @@
 
 A cross check gets the `Batch` (records plus history, grouped by CNP and by series/number, with
 continuation links and episodes) and yields `(certificates concerned, message values)`; the
-finding is reported on every concerned certificate that is being validated.
+finding is reported on every concerned certificate that is being validated. The batch holds the
+certificates as `RecordView`s: checks read their fields as attributes.
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ from formproc.rules.sources import INSTR, NORME, OUG
 
 Yield = Iterator[tuple[Sequence[Certificate], dict]]
 YEAR = timedelta(days=365)
+ONE_DAY = timedelta(days=1)
 
 
 def label(r: Certificate) -> str:
     """Series and number as a message shows them."""
     return f"{r.serialCode or ''} {r.serialNo or ''}".strip() or "(fără serie)"
+
+
+def sheet(r: Certificate) -> tuple[str, str]:
+    """Series and number: the sheet's identity (`Certificate.key`, for the record views cross rules get)."""
+    return (r.serialCode or "", r.serialNo or "")
 
 
 def _counts_toward_183(code: str | None, on: date) -> bool:
@@ -39,6 +46,16 @@ def _window_sum(certs: Sequence[Certificate], end: date, keep) -> int:
     return sum(c.days or 0 for c in certs if c.validFrom and start < c.validFrom <= end and keep(c))
 
 
+def _most_days(certs: Sequence[Certificate]) -> int:
+    """An upper bound of the days of any subset of the certificates (a cheap test before the exact sums)."""
+    total = 0
+    for c in certs:
+        days = c.days
+        if days and days > 0:
+            total += days
+    return total
+
+
 def _mf(c: Certificate, ctx: CrossContext) -> bool:
     return (c.issuerType or ctx.policy.issuer_type) == "MF" and c.indemnCode in STAGE_CODES
 
@@ -49,14 +66,11 @@ def _mf(c: Certificate, ctx: CrossContext) -> bool:
       source=f"{INSTR} art. 11 pct. 3-4")
 def continuation_same_person(batch: Batch, ctx: CrossContext) -> Yield:
     """A continuation extends a certificate of the same person."""
-    for certs in batch.by_pid.values():
-        for c in certs:
-            if not c.continuation or not c.prevSerialNo or id(c) in batch.previous:
-                continue
-            others = batch.by_key.get((c.prevSerialCode or "", c.prevSerialNo), [])
-            strangers = [o for o in others if o.pid and o.pid != c.pid and o.status != "annulled"]
-            if strangers:
-                yield [c], {"prev": label(strangers[0]), "other": strangers[0].pid}
+    for c in batch.unlinked:
+        others = batch.by_key.get((c.prevSerialCode or "", c.prevSerialNo), [])
+        strangers = [o for o in others if o.pid and o.pid != c.pid and o.status != "annulled"]
+        if strangers:
+            yield [c], {"prev": label(strangers[0]), "other": strangers[0].pid}
 
 
 @rule("CONTINUATION_PREVIOUS_FOUND", severity="warning", fields=("continuation", "prevSerialCode", "prevSerialNo"),
@@ -68,11 +82,9 @@ def continuation_previous_found(batch: Batch, ctx: CrossContext) -> Yield:
     """With a history given, a continuation's previous certificate is in it (or in the batch)."""
     if not batch.history:
         return
-    for certs in batch.by_pid.values():
-        for c in certs:
-            if c.continuation and c.prevSerialNo and id(c) not in batch.previous \
-                    and (c.prevSerialCode or "", c.prevSerialNo) not in batch.by_key:
-                yield [c], {}
+    for c in batch.unlinked:
+        if (c.prevSerialCode or "", c.prevSerialNo) not in batch.by_key:
+            yield [c], {}
 
 
 @rule("CONTINUATION_SAME_DIAGNOSIS", severity="error", fields=("continuation", "diagCode"), scope="cross",
@@ -81,11 +93,9 @@ def continuation_previous_found(batch: Batch, ctx: CrossContext) -> Yield:
       source=f"{INSTR} art. 11 pct. 3, 17")
 def continuation_same_diagnosis(batch: Batch, ctx: CrossContext) -> Yield:
     """A continuation keeps the diagnosis of the certificate it extends."""
-    for certs in batch.by_pid.values():
-        for c in certs:
-            prev = batch.previous.get(id(c))
-            if prev is not None and c.diagCode and prev.diagCode and c.diagCode != prev.diagCode:
-                yield [c], {"prev": label(prev), "prevDiag": prev.diagCode}
+    for c, prev in batch.linked:
+        if c.diagCode and prev.diagCode and c.diagCode != prev.diagCode:
+            yield [c], {"prev": label(prev), "prevDiag": prev.diagCode}
 
 
 @rule("CONTINUATION_NO_GAP", severity="error", fields=("continuation", "validFrom"), scope="cross",
@@ -94,11 +104,9 @@ def continuation_same_diagnosis(batch: Batch, ctx: CrossContext) -> Yield:
       source=f"{INSTR} art. 11 pct. 3; {OUG} art. 35; {NORME} art. 32")
 def continuation_no_gap(batch: Batch, ctx: CrossContext) -> Yield:
     """A continuation starts the day after the previous certificate ends."""
-    for certs in batch.by_pid.values():
-        for c in certs:
-            prev = batch.previous.get(id(c))
-            if prev is not None and prev.validTo and c.validFrom and c.validFrom > prev.validTo + timedelta(days=1):
-                yield [c], {"prev": label(prev), "prevEnd": prev.validTo}
+    for c, prev in batch.linked:
+        if prev.validTo and c.validFrom and c.validFrom > prev.validTo + ONE_DAY:
+            yield [c], {"prev": label(prev), "prevEnd": prev.validTo}
 
 
 @rule("CONTINUATION_ISSUE_DATE", severity="error", fields=("continuation", "issueDate"), scope="cross",
@@ -107,19 +115,21 @@ def continuation_no_gap(batch: Batch, ctx: CrossContext) -> Yield:
       source=f"{NORME} art. 9 alin. (3), (3^1), (4)")
 def continuation_issue_date(batch: Batch, ctx: CrossContext) -> Yield:
     """A continuation is issued by the end of the previous certificate (next working day after a day off)."""
-    for certs in batch.by_pid.values():
-        for c in certs:
-            prev = batch.previous.get(id(c))
-            if prev is None or not prev.validTo or not c.issueDate or c.duplicate or late_issue_case(c):
-                continue
-            latest = prev.validTo if is_working_day(prev.validTo) else next_working_day(prev.validTo)
-            if c.issueDate > latest:
-                yield [c], {"prev": label(prev), "prevEnd": prev.validTo, "latest": display(latest)}
+    latest_for: dict[date, date] = {}
+    for c, prev in batch.linked:
+        end = prev.validTo
+        if not end or not c.issueDate or c.duplicate or late_issue_case(c):
+            continue
+        latest = latest_for.get(end)
+        if latest is None:
+            latest = latest_for[end] = end if is_working_day(end) else next_working_day(end)
+        if c.issueDate > latest:
+            yield [c], {"prev": label(prev), "prevEnd": end, "latest": display(latest)}
 
 
 def _duplicates_of_each_other(a: Certificate, b: Certificate) -> bool:
-    return bool((a.duplicate and (a.duplSerialCode or "", a.duplSerialNo or "") == b.key)
-                or (b.duplicate and (b.duplSerialCode or "", b.duplSerialNo or "") == a.key))
+    return bool((a.duplicate and (a.duplSerialCode or "", a.duplSerialNo or "") == sheet(b))
+                or (b.duplicate and (b.duplSerialCode or "", b.duplSerialNo or "") == sheet(a)))
 
 
 @rule("OVERLAP", severity="error", fields=("pid", "validFrom", "validTo"), scope="cross",
@@ -129,13 +139,15 @@ def _duplicates_of_each_other(a: Certificate, b: Certificate) -> bool:
 def overlap(batch: Batch, ctx: CrossContext) -> Yield:
     """No two certificates of one person overlap, unless the overlap is noted under Observații."""
     for pid, certs in batch.by_pid.items():
+        if len(certs) < 2:
+            continue
         open_: list[Certificate] = []
         for c in certs:
             if not c.validFrom or not c.validTo:
                 continue
             open_ = [o for o in open_ if o.validTo and o.validTo >= c.validFrom]
             for o in open_:
-                if _duplicates_of_each_other(o, c) or o.key == c.key or _noted(o, c) or _noted(c, o):
+                if _duplicates_of_each_other(o, c) or sheet(o) == sheet(c) or _noted(o, c) or _noted(c, o):
                     continue
                 yield [o, c], {"first": label(o), "firstFrom": o.validFrom, "firstTo": o.validTo,
                                "second": label(c), "secondFrom": c.validFrom, "secondTo": c.validTo, "pid": pid}
@@ -154,6 +166,8 @@ def _noted(a: Certificate, b: Certificate) -> bool:
 def serial_unique(batch: Batch, ctx: CrossContext) -> Yield:
     """A series/number is used once (annulled sheets included), unless it is a declared duplicate."""
     for key, certs in batch.by_key.items():
+        if len(certs) < 2:
+            continue
         originals = [c for c in certs if not c.duplicate]
         if len(originals) > 1:
             yield certs, {"serial": f"{key[0]} {key[1]}".strip(), "count": len(certs)}
@@ -195,6 +209,8 @@ def _approved(batch: Batch, cert: Certificate) -> bool:
 def itm_183_days(batch: Batch, ctx: CrossContext) -> Yield:
     """At most 183 days of ordinary illness in a year (special diseases, care, maternity excluded)."""
     for pid, certs in batch.by_pid.items():
+        if _most_days(certs) <= 183:
+            continue
         counted = [c for c in certs if c.validTo
                    and _counts_toward_183(c.indemnCode, c.issueDate or c.validFrom or ctx.today)]
         if sum(c.days or 0 for c in counted) <= 183:
@@ -212,6 +228,8 @@ def itm_183_days(batch: Batch, ctx: CrossContext) -> Yield:
 def mf_year_days(batch: Batch, ctx: CrossContext) -> Yield:
     """A family doctor gives at most 28 days of incapacity per person in a year."""
     for pid, certs in batch.by_pid.items():
+        if _most_days(certs) <= 28:
+            continue
         mf = [c for c in certs if _mf(c, ctx) and c.validTo]
         if sum(c.days or 0 for c in mf) <= 28:
             continue
@@ -316,6 +334,8 @@ def episode_percent_band(batch: Batch, ctx: CrossContext) -> Yield:
     """Code 01 from 01.08.2025: a continuation that raises the episode's band recalculates earlier certificates."""
     day15 = ctx.policy.code01_day15_percent
     for certs in batch.by_pid.values():
+        if len(certs) < 2:  # a lone certificate is its whole episode: no band to move
+            continue
         last: dict[int, Certificate] = {}
         for c in certs:
             ep = batch.episodes.get(id(c))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import itemgetter
 
 from formproc.rules.lookup import cnp_check, contains, cui_check, entry
 from formproc.model import Certificate, field_label
@@ -16,6 +17,7 @@ STENCIL = re.compile(r"[0-9A-Z]{5,6}")
 STENCIL_FIELDS = ("stencil", "cheifStencil", "expertStencil", "maternStencil")
 REQUIRED = ("pid", "lastName", "firstName", "indemnCode", "issueDate", "days", "validFrom", "validTo",
             "diagCode", "month", "year", "stencil", "continuation")
+_REQUIRED_VALUES = itemgetter(*REQUIRED)
 #: D112 accepts group-A code 36 for certificates from 24.10.2023; HG 423/2020 lists only 1-35.
 GROUP_A_EXTRA = ("36", date(2023, 10, 24))
 
@@ -37,6 +39,9 @@ def serial_format(r: Certificate, ctx: Context) -> Hit:
 def required_field(r: Certificate, ctx: Context) -> Hit:
     """The doctor's part must be complete (not checked on annulled sheets)."""
     values = r.__dict__
+    found = _REQUIRED_VALUES(values)
+    if None not in found and "" not in found:
+        return None
     missing = [name for name in REQUIRED if values[name] is None or values[name] == ""]
     return [{"field": name, "label": field_label(name), "fields": (name,)} for name in missing] or None
 

@@ -4,7 +4,8 @@ form, the pink security rosette and the blue stamps.
 Colour work on the registered page: the paper (white, pink or green) and uneven light are divided
 out with a background estimate; the ink signal is the darkness of the red channel, which pink
 rosettes and pink/green paper barely absorb while blue ballpoint, bluish-violet carbon and black
-toner absorb it strongly. Stamps are lighter than writing and fall under the ink threshold. The
+toner absorb it strongly. Stamp-pad ink is a saturated blue that darkens the blue channel far
+less than writing does: the ratio of blue to red darkness gates it out (`stamp_gate`). The
 signal is stretched so that the page's writing reaches 1 (carbon copies are fainter), and the
 preprinted marks of the reference blank are masked out.
 """
@@ -18,6 +19,8 @@ import numpy as np
 
 #: darkness (0-1) that counts as ink once the page is stretched
 INK_LEVEL = 0.35
+#: blue/red darkness ratio below which a mark is stamp ink (see `stamp_gate`)
+STAMP_RATIO = 0.2
 
 
 @dataclass
@@ -29,6 +32,14 @@ class CleanPage:
     strength: float  # the writing's raw darkness before stretching (carbon copies: lower)
     paper: tuple[int, int, int]  # the estimated paper colour (RGB)
     rgb: np.ndarray  # the registered page itself (for the red preprinted series)
+    source: np.ndarray | None = None  # the page as scanned (text lines are taken from it again)
+    to_canonical: np.ndarray | None = None  # homography: source pixels -> canonical pixels
+
+    @property
+    def carbon(self) -> bool:
+        """A pink or green copy: its writing is the carbon's violet."""
+        r, g, _ = self.paper
+        return abs(r - g) > 10
 
 
 def _background(channel: np.ndarray) -> np.ndarray:
@@ -41,18 +52,39 @@ def _background(channel: np.ndarray) -> np.ndarray:
     return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+def channel_darkness(channel: np.ndarray) -> np.ndarray:
+    """Darkness (0-1) of one colour channel against the paper under it."""
+    ch = channel.astype(np.float32)
+    return np.clip(1.0 - ch / np.maximum(_background(ch), 1.0), 0.0, 1.0)
+
+
+def stamp_gate(dark_red: np.ndarray, dark_blue: np.ndarray) -> np.ndarray:
+    """0-1 weight of writing against stamp ink: toner, ballpoint and carbon darken the blue channel
+    by at least ~0.4 of the red, the saturated stamp-pad blue by ~0.1 (both smoothed, so that
+    JPEG colour subsampling at stroke edges does not decide)."""
+    r = cv2.GaussianBlur(dark_red, (0, 0), 1.0)
+    b = cv2.GaussianBlur(dark_blue, (0, 0), 1.0)
+    return np.clip((b / np.maximum(r, 0.03) - STAMP_RATIO) / 0.12, 0.0, 1.0)
+
+
+def writing_darkness(rgb: np.ndarray) -> np.ndarray:
+    """Red-channel darkness of the writing, with the stamp ink gated out by its colour."""
+    d_r = channel_darkness(rgb[:, :, 0])
+    d_b = channel_darkness(rgb[:, :, 2])
+    return d_r * stamp_gate(d_r, d_b)
+
+
 def form_mask(reference_gray: np.ndarray) -> np.ndarray:
     """The blank's printed marks, slightly widened to absorb registration error."""
     dark = reference_gray < 170
-    return cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return cv2.dilate(dark.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
 
 
-def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]]) -> CleanPage:
+def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]],
+          source: np.ndarray | None = None, to_canonical: np.ndarray | None = None) -> CleanPage:
     """Ink darkness of a registered RGB page (canonical pixels); `areas` (x, y, w, h in pixels) are
     where writing is expected: the strength of the writing is measured there."""
-    red = rgb[:, :, 0].astype(np.float32)
-    bg = np.maximum(_background(red), 1.0)
-    dark = np.clip(1.0 - red / bg, 0.0, 1.0)
+    dark = writing_darkness(rgb)
     inside = np.zeros(form.shape, bool)
     for x, y, w, h in areas:
         inside[y:y + h, x:x + w] = True
@@ -61,7 +93,8 @@ def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, in
     strength = max(strength, 0.2)
     ink = np.clip(dark / strength, 0.0, 1.0)
     paper = tuple(int(np.median(rgb[::16, ::16, c])) for c in range(3))
-    return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb)  # type: ignore[arg-type]
+    return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb,  # type: ignore[arg-type]
+                     source, to_canonical)
 
 
 def red_print(rgb_crop: np.ndarray) -> np.ndarray:

@@ -1,29 +1,34 @@
 """Decoding with constraints: from per-cell candidates to the most likely valid field value.
 
-For a boxed field the candidate strings are enumerated best-first (product of the cells'
-probabilities); the first one that satisfies the field's grammar wins: CNP checksum and birth
-date, CUI checksum, real DDMMYY dates, month 01-12, codes present in the catalogs in force, the
-stencil and name patterns. Confidence is the winner's share of the probability of all valid
-candidates seen, so a value whose runner-up is nearly as likely gets a low confidence and the flag
-`ambiguous`; a field with no valid candidate keeps its raw reading with the flag `invalid`. A
-second pass makes the leave rows consistent (`days` = last day - first day + 1).
+A boxed field is decoded by a beam search over its boxes (each box: the recogniser's top
+candidates restricted to the field's alphabet, and blank) that follows the field's grammar as it
+goes: the CNP's birth date, county and check digit (the beam keeps the best readings per checksum
+residue, so the best valid CNP is found even when several digits are doubtful), real DDMMYY dates,
+month 01-12; at the end the whole grammar is checked (CUI checksum, codes present in the catalogs
+in force, stencil and name patterns). Dates far from the certificate's day are made unlikely.
+Confidence is the winner's share of the probability of all valid readings (plus what the beam
+dropped), so a value whose runner-up is close gets a low confidence and the flag `ambiguous`; a
+field with no valid reading keeps its raw reading with the flag `invalid` and confidence 0.05.
+A second pass chooses the leave rows (`days` = last day - first day + 1) and month/year (those of
+the first day) jointly among the members' valid alternatives.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
+from calendar import monthrange
 from dataclasses import dataclass, field as dc_field
 from datetime import date
 from typing import Any, Callable
 
 from formproc import catalogs
-from formproc.identity import cui_problem, is_valid_cnp
+from formproc.identity import cnp_birth_dates, cui_problem, is_valid_cnp
 from formproc.scan.read import MARK, STRIKE, FieldRead
+
+from stdnum.ro.cnp import _COUNTIES  # the county codes of the CNP (python-stdnum's table)
 
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-MAX_EXPANSIONS = 400
 
 _NAME = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _STENCIL = re.compile(r"^[0-9A-Z]{5,6}$")
@@ -103,59 +108,141 @@ def validator(spec, on: date) -> Callable[[str], bool]:
     return lambda t: bool(_DIGITS.match(t))
 
 
-def _text_of(chars: list[str]) -> str:
-    return "".join(chars).strip()
+_CNP_WEIGHTS = (2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9)
+BEAM_WIDTH = 400  # partial readings kept per cell
+PER_STATE = 12  # of which at most this many share a grammar state (checksum residue)
 
 
-def enumerate_candidates(read: FieldRead, limit: int = MAX_EXPANSIONS):
-    """(text, probability) of the field's strings, best first (blank cells contribute a space)."""
-    lists = [c.candidates or [(" ", 1.0)] for c in read.cells]
-    if not lists:
-        return
-    first = tuple(0 for _ in lists)
-    p0 = 1.0
-    for lst in lists:
-        p0 *= lst[0][1]
-    heap = [(-p0, first)]
-    seen = {first}
-    while heap and limit > 0:
-        neg, idx = heapq.heappop(heap)
-        limit -= 1
-        yield _text_of([lists[i][j][0] for i, j in enumerate(idx)]), -neg
-        for i, j in enumerate(idx):
-            if j + 1 < len(lists[i]) and lists[i][j][1] > 0:
-                nxt = idx[:i] + (j + 1,) + idx[i + 1:]
-                if nxt not in seen:
-                    seen.add(nxt)
-                    p = -neg / lists[i][j][1] * lists[i][j + 1][1]
-                    heapq.heappush(heap, (-p, nxt))
+def _cnp_step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
+    """CNP: digits only, a real birth date after 7 digits, a county after 9, the check digit last."""
+    if not ch.isdigit() or i > 12:
+        return None
+    if i == 0 and ch == "0":
+        return None
+    if i == 6:
+        born = cnp_birth_dates(value + ch)
+        if not born or min(born) > on:
+            return None
+    if i == 8 and (value + ch)[7:9] not in _COUNTIES:
+        return None
+    if i == 12:
+        check = core % 11
+        return "end" if ch == str(1 if check == 10 else check) else None
+    return ((core or 0) + int(ch) * _CNP_WEIGHTS[i]) % 11
+
+
+def _date_step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
+    """DDMMYY: a day 01-31, a month 01-12 that has that day, a real date."""
+    if not ch.isdigit() or i > 5:
+        return None
+    text = value + ch
+    if i == 1 and not 1 <= int(text) <= 31:
+        return None
+    if i == 3 and (not 1 <= int(text[2:]) <= 12 or int(text[:2]) > monthrange(2000, int(text[2:]))[1]):
+        return None
+    if i == 5 and _date6(text) is None:
+        return None
+    return i
+
+
+def _plain_step(allowed: str, max_len: int | None) -> Callable[[Any, int, str, str, date], Any]:
+    def step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
+        if ch not in allowed or (max_len is not None and i >= max_len):
+            return None
+        return value + ch  # no shared state: the beam keeps the best prefixes overall
+    return step
+
+
+def _stepper(spec) -> Callable[[Any, int, str, str, date], Any]:
+    """The incremental grammar of a boxed field: (state, index, char, value so far, day) -> new
+    state, or None when no valid value starts so."""
+    name, fmt = spec.name, getattr(spec, "format", None) or ""
+    if name in _CNP_FIELDS:
+        return _cnp_step
+    if fmt == "DDMMYY":
+        return _date_step
+    if fmt in ("MM", "YY"):
+        return _plain_step(DIGITS, 2)
+    return _plain_step(charset(spec) + (" " if name in _NAME_FIELDS else ""), None)
+
+
+def _date_prior(spec, text: str, on: date) -> float:
+    """Dates on a certificate lie near its issue day: a reading over two years away is unlikely."""
+    fmt = getattr(spec, "format", None) or ""
+    if fmt == "DDMMYY":
+        day = _date6(text)
+        return 1.0 if day is not None and abs((day - on).days) <= 800 else 0.1
+    if fmt == "YY" and text.isdigit():
+        return 1.0 if abs(2000 + int(text) - on.year) <= 2 else 0.1
+    return 1.0
+
+
+def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) -> tuple[list[tuple[str, float]], float]:
+    """The field's readings that its grammar allows, most probable first, and the probability mass
+    the beam had to drop while it was still valid (a bound on what was not looked at).
+
+    A blank box is a space; spaces may only lead or trail the value (inside names they separate
+    words). Each reading's probability is the product of its boxes' candidate probabilities."""
+    step = _stepper(spec)
+    inner_blank = spec.name in _NAME_FIELDS
+    # entry: (probability, value, phase: 0 before / 1 inside / 2 after the value, grammar state)
+    beam: list[tuple[float, str, int, Any]] = [(1.0, "", 0, None)]
+    dropped = 0.0
+    for cell in read.cells:
+        options = cell.candidates or [(" ", 1.0)]
+        grown: dict[tuple[int, Any], list[tuple[float, str, int, Any]]] = {}
+        for p, value, phase, core in beam:
+            for ch, q in options:
+                if q <= 0:
+                    continue
+                if ch == " ":
+                    nxt = (p * q, value, 0 if phase == 0 else 2, core)
+                else:
+                    if phase == 2 and not inner_blank:
+                        continue
+                    if phase == 2:
+                        if value.endswith(" "):
+                            continue
+                        value_in = value + " "
+                    else:
+                        value_in = value
+                    core2 = step(core, len(value_in), ch, value_in, on)
+                    if core2 is None:
+                        continue
+                    nxt = (p * q, value_in + ch, 1, core2)
+                grown.setdefault((nxt[2], nxt[3]), []).append(nxt)
+        merged: list[tuple[float, str, int, Any]] = []
+        for group in grown.values():
+            group.sort(key=lambda e: -e[0])
+            merged += group[:PER_STATE]
+            dropped += sum(e[0] for e in group[PER_STATE:])
+        merged.sort(key=lambda e: -e[0])
+        dropped += sum(e[0] for e in merged[width:])
+        beam = merged[:width]
+    ok = validator(spec, on)
+    found: dict[str, float] = {}
+    for p, value, _phase, _core in beam:
+        text = value.strip()
+        if text == "" or ok(text):  # an empty field is always possible
+            found[text] = found.get(text, 0.0) + p * _date_prior(spec, text, on)
+    return sorted(found.items(), key=lambda kv: -kv[1]), dropped
 
 
 def decode_boxes(spec, read: FieldRead, on: date) -> Decoded:
-    """The most likely valid value of a boxed field."""
+    """The most likely valid value of a boxed field and its probability among the valid values.
+
+    Confidence = the winner's probability / (the probability of every valid reading found + the
+    mass the beam dropped), so a value whose runner-up is close, or that needed improbable
+    corrections while much probability went to readings the grammar rejects, scores low."""
     evidence = read.details()
     if all(not c.candidates for c in read.cells):
         return Decoded(spec.name, None, 1.0, "", read.bbox_mm, [], [], evidence)
-    ok = validator(spec, on)
-    valid: list[tuple[str, float]] = []
-    total, seen = 0.0, 0
-    for text, p in enumerate_candidates(read):
-        total += p
-        seen += 1
-        if text == "" or ok(text):  # an empty field is always possible
-            valid.append((text, p))
+    valid, dropped = beam_candidates(spec, read, on)
     if not valid:
-        return Decoded(spec.name, read.raw.strip() or None, round(min(0.2, total), 3), read.raw,
-                       read.bbox_mm, ["invalid"], [], evidence)
+        return Decoded(spec.name, read.raw.strip() or None, 0.05, read.raw, read.bbox_mm, ["invalid"], [], evidence)
     best, p_best = valid[0]
-    # the valid strings not enumerated: the unseen probability mass times the share of valid
-    # strings among those seen (a checksum lets about one in ten through)
-    unseen = max(0.0, 1.0 - total) * max(len(valid) / seen, 0.02)
-    mass = sum(p for _, p in valid) + unseen
-    conf = p_best / mass if mass else 0.0
-    # a value the grammar had to correct is only as sure as the correction was likely
-    p_raw = next(iter(enumerate_candidates(read, 1)))[1]
-    conf *= min(1.0, p_best / p_raw) ** 0.5 if p_raw > 0 else 1.0
+    mass = sum(p for _, p in valid) + dropped
+    conf = p_best / mass if mass > 0 else 0.0
     flags = []
     if len(valid) > 1 and valid[1][1] > 0.35 * p_best:
         flags.append("ambiguous")
@@ -197,33 +284,55 @@ def decode_text(spec, read: FieldRead) -> Decoded:
     return Decoded(spec.name, text, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
 
 
+def _joint(fields: list[Decoded], consistent: Callable[..., bool]) -> bool:
+    """Choose the members' values jointly among their valid alternatives so that `consistent`
+    holds; each member's confidence becomes its value's share of the consistent combinations'
+    probability. Returns False (and flags the members) when no combination is consistent."""
+    opts = [f.alternatives or [(f.text, f.confidence)] for f in fields]
+    combos: list[tuple[float, tuple[str, ...]]] = []
+
+    def walk(i: int, p: float, chosen: tuple[str, ...]) -> None:
+        if i == len(opts):
+            if consistent(*chosen):
+                combos.append((p, chosen))
+            return
+        for text, q in opts[i]:
+            walk(i + 1, p * q, chosen + (text,))
+
+    walk(0, 1.0, ())
+    if not combos:
+        for f in fields:
+            f.flags.append("inconsistent")
+            f.confidence = round(min(f.confidence, 0.45), 3)
+        return False
+    total = sum(p for p, _ in combos)
+    best = max(combos, key=lambda c: c[0])[1]
+    for k, f in enumerate(fields):
+        # the share of the member's probability that its alternatives hold (the rest is unseen)
+        coverage = 1.0
+        if f.alternatives and f.alternatives[0][1] > 0:
+            coverage = min(1.0, sum(q for _, q in f.alternatives) * f.confidence / f.alternatives[0][1])
+        share = sum(p for p, c in combos if c[k] == best[k]) / total if total > 0 else 0.0
+        if f.text != best[k]:
+            f.text = best[k]
+            f.flags.append("cross-checked")
+        f.confidence = round(min(0.999, share * coverage), 3)
+    return True
+
+
+def _leave_consistent(days: str, first: str, last: str) -> bool:
+    a, b = _date6(first), _date6(last)
+    return a is not None and b is not None and days.isdigit() and (b - a).days + 1 == int(days)
+
+
 def reconcile_leave(decoded: dict[str, Decoded]) -> None:
-    """Choose dates and days jointly so that days = last - first + 1 when the candidates allow it."""
-    for days_f, from_f, to_f in LEAVE_ROWS:
-        fields = [decoded.get(n) for n in (days_f, from_f, to_f)]
-        if any(f is None or f.text is None for f in fields):
-            continue
-        d, a, b = fields  # type: ignore[misc]
-        opts = [f.alternatives or [(f.text, 1.0)] for f in (d, a, b)]
-        best = None
-        for td, pd in opts[0]:
-            for ta, pa in opts[1]:
-                for tb, pb in opts[2]:
-                    da, db = _date6(ta), _date6(tb)
-                    if da is None or db is None or not td.isdigit():
-                        continue
-                    if (db - da).days + 1 == int(td):
-                        p = pd * pa * pb
-                        if best is None or p > best[0]:
-                            best = (p, td, ta, tb)
-        if best is None:
-            for f in (d, a, b):
-                f.flags.append("inconsistent")
-                f.confidence = round(min(f.confidence, 0.45), 3)
-            continue
-        for f, t in zip((d, a, b), best[1:]):
-            if f.text != t:
-                f.text = t
-                f.flags.append("cross-checked")
-            # a consistent triple confirms each member beyond its own grammar
-            f.confidence = round(max(f.confidence, min(0.99, f.confidence + 0.3)), 3)
+    """Choose dates and days jointly so that days = last - first + 1, then month and year as those
+    of the first day of leave, when the candidates allow it; otherwise flag `inconsistent`."""
+    for row in LEAVE_ROWS:
+        fields = [decoded.get(n) for n in row]
+        if all(f is not None and f.text is not None for f in fields):
+            _joint(fields, _leave_consistent)  # type: ignore[arg-type]
+    fields = [decoded.get(n) for n in ("month", "year", "validFrom")]
+    if all(f is not None and f.text is not None for f in fields):
+        _joint(fields, lambda m, y, first: (d := _date6(first)) is not None and m.isdigit() and y.isdigit()
+               and int(m) == d.month and int(y) == d.year % 100)  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
 """Per-cell character recogniser for boxed fields (hand-printed and printed), numpy only.
 
-The model is a small multilayer perceptron trained by `python -m formproc.scan.train` on cells
-rendered with the Debian handwriting fonts and a printer font; its weights live in
-`formproc/scan/data/icr.npz`. Input: one cell's ink darkness (0 = paper, 1 = full ink) with the
+The model is a small convolutional network trained by `python -m formproc.scan.train` on cells
+cut out by this scanner from synthetic pages hand-printed in the Debian handwriting fonts (and
+typed in a printer font); its weights live in `formproc/scan/data/icr.npz` and run with numpy. Input: one cell's ink darkness (0 = paper, 1 = full ink) with the
 box lines still possibly at its edges; output: candidate characters with probabilities.
 """
 
@@ -103,25 +103,50 @@ def blank_probability(ink: float) -> float:
     return float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30))))
 
 
+def _conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 3x3 'same' convolution + ReLU of NHWC activations, as one matrix product over patches."""
+    n, h, wd, c = a.shape
+    pad = np.pad(a, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    patches = np.lib.stride_tricks.sliding_window_view(pad, (3, 3), axis=(1, 2))  # n,h,w,c,3,3
+    patches = patches.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * wd, 9 * c)
+    out = patches @ w
+    out += b
+    np.maximum(out, 0, out=out)
+    return out.reshape(n, h, wd, -1)
+
+
+def _pool2(a: np.ndarray) -> np.ndarray:
+    n, h, w, c = a.shape
+    return a[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+
 class Recogniser:
-    """The trained MLP: normalised cells in, class probabilities out."""
+    """The trained convolutional network (3 conv+pool stages, 2 dense layers), run with numpy:
+    normalised cells in, class probabilities out."""
 
     def __init__(self, weights: dict[str, np.ndarray]) -> None:
-        self.layers = [(weights[f"W{i}"].astype(np.float32), weights[f"b{i}"].astype(np.float32))
-                       for i in range(int(weights["n_layers"]))]
+        self.convs = [(weights[f"conv{i}_w"].astype(np.float32), weights[f"conv{i}_b"].astype(np.float32))
+                      for i in range(int(weights["n_conv"]))]
+        self.denses = [(weights[f"dense{i}_w"].astype(np.float32), weights[f"dense{i}_b"].astype(np.float32))
+                       for i in range(int(weights["n_dense"]))]
         self.classes = str(weights["classes"])
-        self.mean = weights["mean"].astype(np.float32)
-        self.scale = weights["scale"].astype(np.float32)
         self.temperature = float(weights.get("temperature", 1.0))
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
+    def logits(self, x: np.ndarray, batch: int = 512) -> np.ndarray:
         """Raw scores for a batch of normalised cells (N x SIZE*SIZE)."""
-        a = (np.atleast_2d(x).astype(np.float32) - self.mean) / self.scale
-        for i, (w, b) in enumerate(self.layers):
-            a = a @ w + b
-            if i < len(self.layers) - 1:
-                np.maximum(a, 0, out=a)
-        return a
+        x = np.atleast_2d(x).astype(np.float32)
+        out = []
+        for i in range(0, len(x), batch):
+            a = x[i:i + batch].reshape(-1, SIZE, SIZE, 1)
+            for w, b in self.convs:
+                a = _pool2(_conv3x3_relu(a, w, b))
+            a = a.reshape(len(a), -1)
+            for j, (w, b) in enumerate(self.denses):
+                a = a @ w + b
+                if j < len(self.denses) - 1:
+                    np.maximum(a, 0, out=a)
+            out.append(a)
+        return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Calibrated softmax probabilities for a batch of normalised cells."""

@@ -54,6 +54,8 @@ def _pdf_pages(data: bytes, path: str) -> list[Page]:
             w, h = page.get_size()
             if w * h * scale * scale > MAX_PIXELS:
                 raise InputError(f"{path}: page {i + 1} is too large ({w:.0f}x{h:.0f} pt)")
+            if min(w, h) * scale < 300:
+                raise InputError(f"{path}: page {i + 1} too small to read ({w:.0f}x{h:.0f} pt)")
             bitmap = page.render(scale=scale)
             img = np.asarray(bitmap.to_pil().convert("RGB"))
             pages.append(Page(_label(path, i, count), img))

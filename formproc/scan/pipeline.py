@@ -18,6 +18,7 @@ from formproc.scan.icr import load_model
 from formproc.scan.load import Page, load_pages
 from formproc.scan.read import read_options, read_page
 from formproc.scan.register import PX_PER_MM, Registration, reference_for, register
+from formproc.scan.text import correct
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per worker process
 LOW_CONFIDENCE = 0.5
@@ -98,10 +99,20 @@ def _decode_all(template, reads: dict, on: date) -> dict[str, dec.Decoded]:
         if spec.kind == "boxes":
             out[spec.name] = dec.decode_boxes(spec, r, on)
         elif spec.kind == "text":
-            out[spec.name] = dec.decode_text(spec, r)
+            out[spec.name] = _decode_text(spec, r, on)
         else:
             out[spec.name] = dec.decode_options(spec, r)
     return out
+
+
+def _decode_text(spec, read, on: date) -> dec.Decoded:
+    """A text line's value, confidence and flags (formproc.scan.text.correct)."""
+    raw = read.raw.strip()
+    if not raw:  # nothing read: sure only when there is (next to) no ink
+        conf = 1.0 if read.ink < 0.004 else 0.3
+        return dec.Decoded(spec.name, None, conf, read.raw, read.bbox_mm, [], [], read.details())
+    value, conf, flags = correct(spec, raw, read.word_confidences, on)
+    return dec.Decoded(spec.name, value, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
 
 
 def _issue_day(template, reads: dict) -> date:
@@ -143,7 +154,7 @@ def scan_page(page: Page, template_name: str | None = None) -> PageResult:
         result.warnings.append(f"pagina nu a putut fi aliniată la șablonul {template.name} "
                                f"(scor {reg.score:.2f}); nu pare a fi fața unui certificat de concediu medical")
         return result
-    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template))
+    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography)
     model = load_model()
     reads = read_page(template, page_ink, model, dec.charset)
     on = _issue_day(template, reads)

@@ -2,11 +2,12 @@
 
 - `boxes`: every cell goes through the character recogniser (formproc.scan.icr); each cell keeps
   its top candidates and its ink statistics.
-- `text`: the field's ink is recognised by tesseract (`ron`); all text fields of a page go in one
-  tesseract run (crops stacked on one image), which keeps a page cheaper than a whole-page OCR.
+- `text`: formproc.scan.text: tesseract (`ron`) on each line taken again from the original scan at
+  about 300 dpi; all text fields of a page go in one tesseract run (lines stacked on one image),
+  which keeps a page cheaper than a whole-page OCR.
 - `checkbox`/`choice`: ink coverage of each option's box; a mark is read where coverage is above
   `MARK`, and the quality tells how clear the decision is. `mark: strike` choices (the doctor
-  strikes out the word that does not apply) read the coverage of the word's line instead.
+  strikes out a word) read a strike-line score of each word instead (`strike_score`).
 Per-option coverage and per-cell ink are kept so that corrections (a crossed-out box beside
 another one, an overwritten cell) can be recognised later.
 """
@@ -19,14 +20,16 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from formproc.scan.clean import INK_LEVEL, CleanPage, red_print
+from formproc.scan.clean import INK_LEVEL, CleanPage
+from formproc.scan.glyphs import PRINTED_MATCH, match_cell, templates
+from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
 from formproc.scan.register import PX_PER_MM
+from formproc.scan.text import read_lines
 
 MARK = 0.07  # option coverage above which a box counts as marked
-STRIKE = 0.05  # share of a word's middle band covered by a strike line
-TEXT_SCALE = 1.0  # enlargement of the text crops for tesseract (1.5 lost words on a test carbon copy)
-MIN_WORD_CONF = 35  # tesseract words below this confidence are stamp/rosette debris
+PRINT_SCALES = (0.9, 1.0, 1.1)  # printed box font sizes tried, relative to the template's
+STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which the word is struck
 
 
 @dataclass
@@ -53,11 +56,14 @@ class FieldRead:
     coverage: dict[str, float] = dc_field(default_factory=dict)  # option value (as text) -> coverage
     text_confidence: float = 0.0
     ink: float = 0.0  # share of the field covered by ink
+    word_confidences: list[float] = dc_field(default_factory=list)  # tesseract's, 0-100, text fields
+    writing: str = ""  # boxed fields: "print" (matches the printer's box font) or "hand"
+    print_match: float = 0.0  # boxed fields: mean best correlation of the written cells with the font
 
     def details(self) -> dict[str, Any]:
         """Per-cell / per-option evidence for the JSON output."""
         if self.cells:
-            return {"cells": [{"top": [[c, round(p, 3)] for c, p in cell.candidates[:3]],
+            return {"writing": self.writing, "print_match": round(self.print_match, 3), "cells": [{"top": [[c, round(p, 3)] for c, p in cell.candidates[:3]],
                                **cell.ink.to_dict()} for cell in self.cells]}
         if self.coverage:
             return {"coverage": {k: round(v, 3) for k, v in self.coverage.items()}}
@@ -79,20 +85,24 @@ def cell_rects(spec) -> list[tuple[float, float, float, float]]:
 
 
 def read_boxes(specs: list, page: CleanPage, model: Recogniser,
-               charset: Callable[[Any], str]) -> dict[str, FieldRead]:
+               charset: Callable[[Any], str], box_fonts: tuple[str, ...] = ()) -> dict[str, FieldRead]:
     """All boxed fields of a page, the recogniser run once over every non-blank cell, each cell's
-    candidates restricted to `charset(spec)`."""
+    candidates restricted to `charset(spec)`. With the printer's `box_fonts`, a field whose cells
+    match one of them (formproc.scan.glyphs) is read as machine print by the font's templates."""
     ink = np.where(page.form, 0.0, page.ink)
     out: dict[str, FieldRead] = {}
     vectors, where = [], []
+    crops: dict[tuple[str, int], np.ndarray] = {}
     for spec in specs:
         fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
         for i, (x, y, w, h) in enumerate(cell_rects(spec)):
-            vec, stats = normalise(_crop(ink, x, y, w, h))
+            crop = _crop(ink, x, y, w, h)
+            vec, stats = normalise(crop)
             fr.cells.append(CellRead([], stats))
             if vec is not None:
                 vectors.append(vec)
                 where.append((spec, i))
+                crops[(spec.name, i)] = crop
         out[spec.name] = fr
     if vectors:
         probs = model.probabilities(np.stack(vectors))
@@ -101,15 +111,64 @@ def read_boxes(specs: list, page: CleanPage, model: Recogniser,
             blank = blank_probability(cell.ink.ink)
             top = [(c, p * (1 - blank)) for c, p in model.top_k(probs[row:row + 1], 5, charset(spec))[0]]
             cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
+    if box_fonts:
+        for spec in specs:
+            _read_print(spec, out[spec.name], crops, box_fonts, charset(spec))
     for fr in out.values():
         fr.raw = "".join(c.candidates[0][0] if c.candidates else " " for c in fr.cells).strip()
         fr.ink = float(np.mean([c.ink.ink for c in fr.cells])) if fr.cells else 0.0
     return out
 
 
+def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], allowed: str) -> None:
+    """Decide print or hand for a boxed field; for print, the font templates' candidates."""
+    from formproc.render.printing import box_font_size
+
+    written = [i for i in range(len(fr.cells)) if (spec.name, i) in crops]
+    fr.writing = "hand"
+    if not written:
+        fr.writing = ""
+        return
+    nominal = box_font_size(spec)
+    # which font, at which size as printed (printers and scanners scale a little): tried on a few cells
+    probe = written[:3]
+    best_fit: tuple[float, dict[str, np.ndarray]] = (-1.0, {})
+    for box_font in box_fonts:
+        for scale in PRINT_SCALES:
+            glyphs = templates(box_font, round(nominal * scale, 2))
+            fit = float(np.mean([max(match_cell(crops[(spec.name, i)], glyphs, allowed).values(), default=0.0)
+                                 for i in probe]))
+            if fit > best_fit[0]:
+                best_fit = (fit, glyphs)
+    glyphs = best_fit[1]
+    scores = {i: match_cell(crops[(spec.name, i)], glyphs, allowed) for i in written}
+    fit = float(np.median([max(sc.values(), default=0.0) for sc in scores.values()]))
+    fr.print_match = max(0.0, fit)
+    if fit < PRINTED_MATCH:
+        return
+    fr.writing = "print"
+    for i in written:
+        cell = fr.cells[i]
+        blank = blank_probability(cell.ink.ink)
+        top = [(c, p * (1 - blank)) for c, p in glyph_candidates(scores[i])]
+        cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
+
+
 def _coverage(ink: np.ndarray, x: float, y: float, w: float, h: float, inset: float = 0.2) -> float:
     crop = _crop(ink, x + w * inset, y + h * inset, w * (1 - 2 * inset), h * (1 - 2 * inset))
     return float((crop > INK_LEVEL).mean()) if crop.size else 0.0
+
+
+def strike_score(ink: np.ndarray, x: float, y: float, w: float, h: float) -> float:
+    """How much a word's box shows a thin horizontal line: the best 3-row band's share of covered
+    columns, less the mean share 5 rows above and below (stamps and the rosette cover bands
+    evenly, a strike line only its own)."""
+    crop = _crop(ink, x, y, w, h)
+    if crop.size == 0:
+        return 0.0
+    band = cv2.dilate((crop > INK_LEVEL).astype(np.uint8), np.ones((3, 1), np.uint8)).mean(axis=1)
+    pad = np.concatenate([np.zeros(5), band, np.zeros(5)])
+    return float(max(0.0, (band - 0.5 * (pad[:-10] + pad[10:])).max()))
 
 
 def read_options(spec, page: CleanPage) -> FieldRead:
@@ -118,69 +177,24 @@ def read_options(spec, page: CleanPage) -> FieldRead:
     fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
     strike = getattr(spec, "mark", None) == "strike"
     for opt in spec.options:
-        if strike:  # a line through the middle band of the word
-            fr.coverage[str(opt.value)] = _coverage(ink, opt.x, opt.y, opt.w, opt.h, inset=0.0)
+        if strike:  # a line through the word
+            fr.coverage[str(opt.value)] = strike_score(ink, opt.x, opt.y, opt.w, opt.h)
         else:
             fr.coverage[str(opt.value)] = _coverage(ink, opt.x, opt.y, opt.w, opt.h)
     fr.raw = ",".join(k for k, v in fr.coverage.items() if v >= (STRIKE if strike else MARK))
     return fr
 
 
-def text_image(spec, page: CleanPage) -> np.ndarray | None:
-    """The field's writing as black on white uint8, or None when nothing is written."""
-    if getattr(spec, "preprinted", False):
-        crop = red_print(_crop(page.rgb, spec.x, spec.y, spec.w, spec.h))
-        crop = np.clip(crop / max(float(crop.max()), 0.2), 0, 1)
-    else:
-        crop = _crop(np.where(page.form, 0.0, page.ink), spec.x, spec.y, spec.w, spec.h)
-    if crop.size == 0 or float((crop > INK_LEVEL).mean()) < 0.004:
-        return None
-    return (255 - np.clip(crop * 255, 0, 255)).astype(np.uint8)
-
-
 def read_texts(specs: list, page: CleanPage) -> dict[str, FieldRead]:
-    """All text fields of a page in one tesseract run."""
-    import pytesseract
-
-    out = {s.name: FieldRead(s.name, s.kind, (s.x, s.y, s.w, s.h)) for s in specs}
-    crops = []
+    """All text fields of a page in one tesseract run (formproc.scan.text)."""
+    out = {}
     for s in specs:
-        img = text_image(s, page)
-        if img is not None:
-            out[s.name].ink = float((img < 128).mean())
-            crops.append((s.name, img))
-    if not crops:
-        return out
-    gap = 24
-    width = max(c.shape[1] for _, c in crops) + 2 * gap
-    bands, spans, y = [], [], gap
-    for name, img in crops:
-        band = np.full((img.shape[0] + gap, width), 255, np.uint8)
-        band[:img.shape[0], gap:gap + img.shape[1]] = img
-        bands.append(band)
-        spans.append((name, y, y + img.shape[0]))
-        y += band.shape[0]
-    sheet = np.vstack([np.full((gap, width), 255, np.uint8)] + bands)
-    sheet = cv2.resize(sheet, None, fx=TEXT_SCALE, fy=TEXT_SCALE, interpolation=cv2.INTER_CUBIC)
-    sheet = cv2.threshold(sheet, 150, 255, cv2.THRESH_BINARY)[1]
-    data = pytesseract.image_to_data(sheet, lang="ron", config="--psm 6 --oem 1",
-                                     output_type=pytesseract.Output.DICT)
-    words: dict[str, list[tuple[int, int, int, str, float]]] = {}
-    for i, word in enumerate(data["text"]):
-        word = word.strip()
-        if not word or float(data["conf"][i]) < MIN_WORD_CONF or not any(ch.isalnum() for ch in word):
-            continue
-        top, height = data["top"][i] / TEXT_SCALE, data["height"][i] / TEXT_SCALE
-        mid = top + height / 2
-        for name, y0, y1 in spans:
-            if y0 - 4 <= mid <= y1 + 4:
-                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-                words.setdefault(name, []).append((key, data["left"][i], top, word, float(data["conf"][i])))
-                break
-    for name, items in words.items():
-        items.sort(key=lambda t: (t[0], t[1]))  # tesseract line, then left to right
-        out[name].raw = " ".join(t[3] for t in items)
-        out[name].text_confidence = float(np.mean([max(0.0, t[4]) for t in items])) / 100.0
+        fr = FieldRead(s.name, s.kind, (s.x, s.y, s.w, s.h))
+        out[s.name] = fr
+    for name, line in read_lines(specs, page).items():
+        fr = out[name]
+        fr.raw, fr.ink, fr.word_confidences = line["raw"], line["ink"], line["confs"]
+        fr.text_confidence = min(line["confs"]) / 100.0 if line["confs"] else 0.0
     return out
 
 
@@ -190,7 +204,9 @@ def read_page(template, page: CleanPage, model: Recogniser,
     boxes = [f for f in template.fields if f.kind == "boxes"]
     texts = [f for f in template.fields if f.kind == "text" and not getattr(f, "preprinted", False)]
     printed = [f for f in template.fields if f.kind == "text" and getattr(f, "preprinted", False)]
-    out = read_boxes(boxes, page, model, charset)
+    # the printer's box font, and its text font (which printing falls back to)
+    fonts = tuple(dict.fromkeys((template.drawing.boxFont, template.drawing.font)))
+    out = read_boxes(boxes, page, model, charset, fonts)
     out.update(read_texts(texts + printed, page))
     for f in template.fields:
         if f.kind in ("checkbox", "choice"):

@@ -24,7 +24,6 @@ PX_PER_MM = 8.0  # the canonical resolution pages are warped to (about 203 dpi)
 LOW_PX_PER_MM = 3.0  # the resolution features are matched at
 MIN_SCORE = 0.55
 _ORB = 4000
-REFINE_PX_PER_MM = 6.0  # the refinement pass matches features again near their expected place
 
 
 @dataclass
@@ -38,8 +37,7 @@ class Reference:
     keypoints: tuple
     descriptors: np.ndarray
     frame: np.ndarray  # 4x2 corners of the printed frame at LOW_PX_PER_MM (tl, tr, br, bl)
-    fine_keypoints: tuple = ()  # ORB at REFINE_PX_PER_MM, for the refinement pass
-    fine_descriptors: np.ndarray | None = None
+    landmarks: np.ndarray | None = None  # Nx2 corners of printed marks (canonical px) for refinement
 
     @property
     def size(self) -> tuple[int, int]:
@@ -54,7 +52,7 @@ class Registration:
     aligned: bool
     score: float
     method: str
-    homography: np.ndarray | None  # page pixels -> canonical pixels
+    homography: np.ndarray | None  # pixels of the page as given -> canonical pixels
     warped: np.ndarray | None  # RGB page in canonical pixels
 
 
@@ -100,39 +98,56 @@ def build_reference(name: str, gray: np.ndarray) -> Reference:
     frame = _frame(dark)
     if des is None or frame is None:
         raise InputError(f"template {name}: the blank has too few printed marks to register against")
-    fine = _fine(gray)
-    fkp, fdes = cv2.ORB_create(8000).detectAndCompute(fine, None)
-    return Reference(name, gray, low, dark, tuple(kp), des, frame, tuple(fkp), fdes)
+    return Reference(name, gray, low, dark, tuple(kp), des, frame, _landmarks(gray))
 
 
-def _fine(gray: np.ndarray) -> np.ndarray:
-    f = REFINE_PX_PER_MM / PX_PER_MM
-    return cv2.resize(gray, (int(gray.shape[1] * f), int(gray.shape[0] * f)), interpolation=cv2.INTER_AREA)
+def _landmarks(gray: np.ndarray) -> np.ndarray:
+    """Well-spread corners of the blank's printed marks (box corners, letters), canonical pixels."""
+    h, w = gray.shape
+    pts = cv2.goodFeaturesToTrack(gray, 400, 0.05, 28, blockSize=7)
+    if pts is None:
+        return np.zeros((0, 2), np.float32)
+    pts = pts.reshape(-1, 2)
+    m = _PATCH + _SEARCH
+    keep = (pts[:, 0] > m) & (pts[:, 0] < w - m) & (pts[:, 1] > m) & (pts[:, 1] < h - m)
+    return pts[keep].astype(np.float32)
+
+
+_PATCH = 14  # half side of a landmark's patch (canonical px)
+_SEARCH = 12  # how far (px) a landmark may have moved after the coarse registration
+
+
+def _vertex(left: float, mid: float, right: float) -> float:
+    """The offset (-0.5..0.5) of a parabola's peak through three neighbouring scores."""
+    den = left - 2 * mid + right
+    return float(np.clip(0.5 * (left - right) / den, -0.5, 0.5)) if den < -1e-6 else 0.0
 
 
 def _refine(warped_gray: np.ndarray, ref: Reference) -> np.ndarray | None:
-    """A small correcting homography (canonical pixels) from features matched near their place."""
-    if ref.fine_descriptors is None:
+    """A small correcting homography (canonical pixels): each landmark's patch of the blank is
+    looked for near its place in the warped page (normalised correlation), RANSAC over the moves."""
+    if ref.landmarks is None or len(ref.landmarks) < 30:
         return None
-    fine = _fine(warped_gray)
-    kp, des = cv2.ORB_create(8000).detectAndCompute(fine, None)
-    if des is None or len(kp) < 50:
-        return None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(des, ref.fine_descriptors, k=2)
     src, dst = [], []
-    for p in pairs:
-        if len(p) == 2 and p[0].distance < 0.85 * p[1].distance:
-            a, b = kp[p[0].queryIdx].pt, ref.fine_keypoints[p[0].trainIdx].pt
-            if abs(a[0] - b[0]) < 15 and abs(a[1] - b[1]) < 15:
-                src.append(a)
-                dst.append(b)
-    if len(src) < 40:
+    r, s = _PATCH, _SEARCH
+    for xi, yi in ref.landmarks.astype(int):
+        patch = ref.gray[yi - r:yi + r + 1, xi - r:xi + r + 1]
+        window = warped_gray[yi - r - s:yi + r + s + 1, xi - r - s:xi + r + s + 1]
+        res = cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED)
+        _, best, _, (bx, by) = cv2.minMaxLoc(res)
+        if best < 0.6 or not (0 < bx < res.shape[1] - 1 and 0 < by < res.shape[0] - 1):
+            continue
+        # sub-pixel peak by a parabola through the neighbours
+        dx = _vertex(res[by, bx - 1], best, res[by, bx + 1])
+        dy = _vertex(res[by - 1, bx], best, res[by + 1, bx])
+        src.append((xi + bx + dx - s, yi + by + dy - s))
+        dst.append((xi, yi))
+    if len(src) < 30:
         return None
-    h, inliers = cv2.findHomography(np.float32(src), np.float32(dst), cv2.RANSAC, 1.5, maxIters=3000)
-    if h is None or inliers is None or int(inliers.sum()) < 30:
+    h, inliers = cv2.findHomography(np.float32(src), np.float32(dst), cv2.RANSAC, 1.0, maxIters=2000)
+    if h is None or inliers is None or int(inliers.sum()) < 25:
         return None
-    k = PX_PER_MM / REFINE_PX_PER_MM
-    return np.diag([k, k, 1.0]) @ h @ np.diag([1 / k, 1 / k, 1.0])
+    return h
 
 
 def _render_reference(template) -> np.ndarray:
@@ -278,17 +293,17 @@ def register(rgb: np.ndarray, ref: Reference) -> Registration:
     up = ref.gray.shape[1] / rw
     h_full = np.diag([up, up, 1.0]) @ h_low @ np.diag([f, f, 1.0])
     # pre-shrink very large pages (600 dpi) so the warp does not alias
-    src = rgb
+    src, shrink = rgb, 1.0
     if max(ph, pw) > 1.4 * max(ref.gray.shape):
         shrink = 1.2 * max(ref.gray.shape) / max(ph, pw)
         src = cv2.resize(rgb, (int(pw * shrink), int(ph * shrink)), interpolation=cv2.INTER_AREA)
-        h_full = h_full @ np.diag([1 / shrink, 1 / shrink, 1.0])
-    warped = cv2.warpPerspective(src, h_full, ref.size, flags=cv2.INTER_LINEAR,
+    to_src = np.diag([1 / shrink, 1 / shrink, 1.0])
+    warped = cv2.warpPerspective(src, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
     fix = _refine(np.ascontiguousarray(warped[:, :, 0]), ref)
     if fix is not None:
         h_full = fix @ h_full
-        warped = cv2.warpPerspective(src, h_full, ref.size, flags=cv2.INTER_LINEAR,
+        warped = cv2.warpPerspective(src, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
         method += "+refined"
     return Registration(True, round(score, 3), method, h_full, warped)

@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import zipfile
+import zlib
 from datetime import date, datetime
 from typing import Any
 
@@ -88,7 +89,7 @@ def _read_backup(data: bytes) -> dict[str, list[dict[str, Any]]]:
                     raise InputError(f"backup table {table.name} is incomplete")
                 tables[table.name] = rows
             return tables
-    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError, zlib.error) as exc:
         raise InputError(f"not a readable formproc backup ({type(exc).__name__}: {exc})") from None
 
 

@@ -1,0 +1,137 @@
+"""Where a hand correction goes on a form, worked out from the template alone.
+
+A doctor who strikes a boxed value writes the right one beside the boxes: above them, below them
+or to their right, wherever the form leaves room. `beside_zones` finds those places for a field:
+rectangles next to its boxes that touch no other field (nor its options, spelled-out words or the
+DUPLICAT box), ranked by how little preprinted ink of the blank lies under them. Sample generation
+writes corrections there and the detector looks there, so neither holds a coordinate of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formproc.layout import FieldSpec, Rect, Template
+
+GAP = 0.4  # mm between a field's boxes and the writing beside them
+MIN_HEIGHT = 3.0  # mm: lower than this, a hand-written line does not fit above or below
+MAX_HEIGHT = 5.0  # mm: the height a correction is written at
+MIN_WIDTH_SHARE = 0.6  # a zone to the right must be at least this share of the field's width
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A free place beside a field: which side, where (mm), and the preprinted ink under it (0-1)."""
+
+    side: str  # "above" | "below" | "right"
+    rect: Rect
+    printed: float
+
+
+def obstacles(template: Template, name: str) -> list[Rect]:
+    """The areas a correction of `name` must not cover: every other field, spelled-out words, marks."""
+    out: list[Rect] = []
+    for f in template.fields:
+        if f.name == name:
+            continue
+        out.append(Rect(x=f.x, y=f.y, w=f.w, h=f.h))
+        if f.spelled:
+            out.append(Rect(x=f.spelled.x, y=f.spelled.y, w=f.spelled.w, h=f.spelled.h))
+    spelled = template.field(name).spelled
+    if spelled:
+        out.append(Rect(x=spelled.x, y=spelled.y, w=spelled.w, h=spelled.h))
+    for key, mark in template.marks.items():
+        if key != "annulled":
+            out.append(Rect(x=mark.x, y=mark.y, w=mark.w, h=mark.h))
+    return out
+
+
+def _free(rect: Rect, blocks: list[Rect], page: Rect) -> bool:
+    return page.contains(rect) and not any(rect.overlaps(b) for b in blocks)
+
+
+def _vertical(field: FieldSpec, blocks: list[Rect], page: Rect, above: bool) -> Rect | None:
+    """The tallest free band (up to MAX_HEIGHT) right above or below the field, its full width."""
+    height = MAX_HEIGHT
+    while height >= MIN_HEIGHT:
+        y = field.y - GAP - height if above else field.y2 + GAP
+        rect = Rect(x=field.x, y=y, w=field.w, h=height)
+        if _free(rect, blocks, page):
+            return rect
+        height -= 0.25
+    return None
+
+
+def _right(field: FieldSpec, blocks: list[Rect], page: Rect) -> Rect | None:
+    """The widest free band (up to the field's own width) right of the field, its full height."""
+    width = field.w
+    while width >= field.w * MIN_WIDTH_SHARE:
+        rect = Rect(x=field.x2 + GAP + 0.6, y=field.y, w=width, h=field.h)
+        if _free(rect, blocks, page):
+            return rect
+        width -= 0.5
+    return None
+
+
+def printed_share(template: Template, rect: Rect) -> float:
+    """The share of a rectangle covered by the blank's preprinted marks."""
+    from formproc.scan.register import PX_PER_MM, reference_for
+
+    gray = reference_for(template).gray
+    x0, y0 = int(rect.x * PX_PER_MM), int(rect.y * PX_PER_MM)
+    x1, y1 = int(rect.x2 * PX_PER_MM), int(rect.y2 * PX_PER_MM)
+    crop = gray[max(0, y0):y1, max(0, x0):x1]
+    return float((crop < 170).mean()) if crop.size else 1.0
+
+
+def beside_zones(template: Template, name: str) -> list[Zone]:
+    """The free places beside a boxed field, best (least preprinted ink) first."""
+    key = (template.name, template.source, name)
+    if key not in _CACHE:
+        _CACHE[key] = _zones(template, name)
+    return list(_CACHE[key])
+
+
+_CACHE: dict[tuple[str, str, str], tuple[Zone, ...]] = {}
+
+
+def _zones(template: Template, name: str) -> tuple[Zone, ...]:
+    field = template.field(name)
+    blocks = obstacles(template, name)
+    page = Rect(x=0, y=0, w=template.page[0], h=template.page[1])
+    found = [("above", _vertical(field, blocks, page, True)), ("below", _vertical(field, blocks, page, False)),
+             ("right", _right(field, blocks, page))]
+    zones = [Zone(side, rect, round(printed_share(template, rect), 4)) for side, rect in found if rect is not None]
+    # a band that must squeeze between printed labels reads worse than a slightly lower free one
+    return tuple(sorted(zones, key=lambda z: (z.printed - 0.02 * z.rect.h, z.side)))
+
+
+def cell_zone(field: FieldSpec, zone: Zone, index: int) -> Rect:
+    """The part of an above/below zone over one cell of a boxed field."""
+    cw = field.cell_width
+    return Rect(x=field.x + index * cw, y=zone.rect.y, w=cw, h=zone.rect.h)
+
+
+def neighbourhood(template: Template, field: Rect, margin: float) -> Rect:
+    """The field's rectangle grown by `margin` mm on every side, clipped to the page."""
+    x0, y0 = max(0.0, field.x - margin), max(0.0, field.y - margin)
+    x1 = min(template.page[0], field.x + field.w + margin)
+    y1 = min(template.page[1], field.y + field.h + margin)
+    return Rect(x=x0, y=y0, w=x1 - x0, h=y1 - y0)
+
+
+def to_px(rect: Rect, px_per_mm: float) -> tuple[slice, slice]:
+    """Row and column slices of a rectangle on an image at `px_per_mm`."""
+    return (slice(max(0, int(round(rect.y * px_per_mm))), max(0, int(round(rect.y2 * px_per_mm)))),
+            slice(max(0, int(round(rect.x * px_per_mm))), max(0, int(round(rect.x2 * px_per_mm)))))
+
+
+def inside_fields(template: Template, shape: tuple[int, int], px_per_mm: float, pad: float = 0.3) -> np.ndarray:
+    """A mask of every field's box (grown by `pad` mm) on a canonical page."""
+    mask = np.zeros(shape, bool)
+    for f in template.fields:
+        rows, cols = to_px(Rect(x=f.x - pad, y=f.y - pad, w=f.w + 2 * pad, h=f.h + 2 * pad), px_per_mm)
+        mask[rows, cols] = True
+    return mask

@@ -1,0 +1,83 @@
+"""Printed box characters: the printer's fonts (formproc.render: DejaVu Sans Mono, DejaVu Sans) rendered at
+the canonical resolution and matched to each cell by normalised correlation.
+
+A printed field is recognised by how well its cells match the font (`PRINTED_MATCH`): machine
+print matches its own font almost perfectly, hand-printing does not. For such a field the
+matcher's candidates replace the hand-printing recogniser's.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from formproc.errors import InputError
+from formproc.scan.register import PX_PER_MM
+
+#: median best correlation of a field's written cells above which the field is machine print
+PRINTED_MATCH = 0.85
+#: sharpness of the softmax turning correlations into candidate probabilities
+SHARPNESS = 45.0
+PAD = 3  # empty pixels kept around a glyph template
+
+
+def _font_file(name: str) -> str:
+    from formproc.render.pen import FONT_DIRS, FONT_FILES
+
+    folders = [os.environ["FORMPROC_FONT_DIR"]] if os.environ.get("FORMPROC_FONT_DIR") else []
+    for folder in folders + list(FONT_DIRS):
+        path = Path(folder) / FONT_FILES.get(name, f"{name}.ttf")
+        if path.is_file():
+            return str(path)
+    raise InputError(f"font {name} not found (install the Debian package fonts-dejavu-core)")
+
+
+@lru_cache(maxsize=8)
+def templates(font_name: str, size_pt: float) -> dict[str, np.ndarray]:
+    """Each character's ink (float32 0-1, tight with PAD) at PX_PER_MM for a font size in points."""
+    from formproc.scan.icr import CLASSES
+
+    px = size_pt * 25.4 / 72 * PX_PER_MM
+    scale = 4  # drawn large, reduced with area averaging like a scan
+    font = ImageFont.truetype(_font_file(font_name), int(round(px * scale)))
+    out = {}
+    for ch in CLASSES:
+        left, top, right, bottom = font.getbbox(ch)
+        img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
+        ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), ch, font=font, fill=255)
+        big = np.asarray(img, np.float32) / 255
+        small = cv2.resize(big, (max(1, big.shape[1] // scale), max(1, big.shape[0] // scale)),
+                           interpolation=cv2.INTER_AREA)
+        ys, xs = np.nonzero(small > 0.2)
+        glyph = small[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        out[ch] = cv2.copyMakeBorder(glyph, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=0)
+    return out
+
+
+def match_cell(ink: np.ndarray, glyphs: dict[str, np.ndarray], allowed: str) -> dict[str, float]:
+    """The best normalised correlation (-1..1) of each allowed character anywhere in a cell."""
+    cell = cv2.copyMakeBorder(ink.astype(np.float32), PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=0)
+    scores = {}
+    for ch in allowed:
+        t = glyphs.get(ch)
+        if t is None or t.shape[0] > cell.shape[0] or t.shape[1] > cell.shape[1]:
+            continue
+        scores[ch] = float(cv2.matchTemplate(cell, t, cv2.TM_CCOEFF_NORMED).max())
+    return scores
+
+
+def candidates(scores: dict[str, float], k: int = 5) -> list[tuple[str, float]]:
+    """Candidate characters with probabilities from the correlations, best first."""
+    if not scores:
+        return []
+    chars = list(scores)
+    s = np.array([scores[c] for c in chars])
+    p = np.exp(SHARPNESS * (s - s.max()))
+    p /= p.sum()
+    order = np.argsort(-p)[:k]
+    return [(chars[i], float(p[i])) for i in order]

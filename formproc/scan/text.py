@@ -1,0 +1,252 @@
+"""Text lines: tesseract (`ron`) on each text field, taken again from the original scan at about
+300 dpi, then per-field corrections and a calibrated confidence.
+
+- Every line is warped straight from the source image (not from the 8 px/mm registered page) at
+  `TEXT_PX_PER_MM`, its ink measured on the red channel against the local paper, the preprinted
+  marks of the blank removed (with the whole rows of the field's dotted rule). All lines of a page go to one tesseract run, stacked with wide gaps (`--psm 6`).
+- Corrections: a word-initial `l` before a lower-case letter where a capital is due is `I`
+  (tesseract reads DejaVu Sans "Iași" as "lași"); digits-only fields (money, numbers) map the
+  usual letter look-alikes to digits; fields whose values come from a catalog (CAS codes) are
+  matched to the catalog, one character off at most.
+- Confidence: tesseract's word confidences are not probabilities; a line is as sure as its least
+  sure word, mapped so that a reading with a doubtful word stays under 0.5, and a catalog match
+  or a valid money amount is what lifts it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import cv2
+import numpy as np
+
+from formproc.scan.clean import CleanPage, red_print, stamp_gate
+from formproc.scan.register import PX_PER_MM
+
+TEXT_PX_PER_MM = 12.0  # about 300 dpi, tesseract's best size for 9-10 pt text
+MARGIN_MM = 1.0  # the line is taken a little wider than its field
+GAP = 30  # white pixels between stacked lines
+RULE_MM = 0.6  # how far outside a field its dotted rule may lie
+#: fields whose value is a code of the CAS catalog
+CAS_FIELDS = ("insuredOrgUnit", "conventionCas", "casIssuer")
+DIGIT_FIELDS = ("conventionNo",)
+_LOOKALIKE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
+                                   "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",
+                                   "G": "6", "b": "6", "g": "9", "q": "9", "T": "7", ".": ",", ";": ","})
+_LOOKALIKE_CAPITALS = str.maketrans({"]": "J", ")": "J", "0": "O", "1": "I", "|": "I", "5": "S", "8": "B",
+                                     "2": "Z", "$": "S"})
+_MONEY = re.compile(r"^\d{1,3}(?:\.?\d{3})*(?:,\d{1,2})?$|^\d+(?:,\d{1,2})?$")
+_WORD_START_L = re.compile(r"(^|[\s,.;:(\"-])l(?=[a-zăâîșțşţ])")
+_SMALL_WORDS = {"la", "lui", "lângă", "langa"}
+
+
+def _source_crop(page: CleanPage, x: float, y: float, w: float, h: float) -> np.ndarray:
+    """RGB of a canonical-mm rectangle at TEXT_PX_PER_MM, warped from the original scan."""
+    out_w, out_h = int(round(w * TEXT_PX_PER_MM)), int(round(h * TEXT_PX_PER_MM))
+    k = PX_PER_MM / TEXT_PX_PER_MM
+    to_canonical = np.array([[k, 0, x * PX_PER_MM], [0, k, y * PX_PER_MM], [0, 0, 1]], np.float64)
+    if page.source is not None and page.to_canonical is not None:
+        m = np.linalg.inv(page.to_canonical) @ to_canonical
+        src = page.source
+    else:
+        m, src = to_canonical, page.rgb
+    return cv2.warpPerspective(src, m, (out_w, out_h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def _form_crop(page: CleanPage, x: float, y: float, w: float, h: float, shape: tuple[int, int]) -> np.ndarray:
+    k = PX_PER_MM / TEXT_PX_PER_MM
+    m = np.float64([[k, 0, x * PX_PER_MM], [0, k, y * PX_PER_MM]])
+    return cv2.warpAffine(page.form.astype(np.uint8), m, (shape[1], shape[0]),
+                          flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0
+
+
+def _darkness(rgb: np.ndarray) -> np.ndarray:
+    """Red-channel darkness (0-1) of the writing against the local paper, stamp ink gated out."""
+    out = []
+    for c in (0, 2):
+        ch = rgb[:, :, c].astype(np.float32)
+        bg = cv2.GaussianBlur(cv2.dilate(ch, cv2.getStructuringElement(cv2.MORPH_RECT, (31, 31))), (0, 0), 5)
+        out.append(np.clip(1.0 - ch / np.maximum(bg, 1.0), 0.0, 1.0))
+    return out[0] * stamp_gate(out[0], out[1])
+
+
+def _rules(ink: np.ndarray) -> np.ndarray:
+    """Thin long horizontal runs (dotted or solid rules of the form, even lighter than its mask)."""
+    marks = (ink > 0.3).astype(np.uint8)
+    joined = cv2.morphologyEx(marks, cv2.MORPH_CLOSE, np.ones((1, 9), np.uint8))
+    # longer than a word (word gaps break the runs at the letters' feet), thin: the field's rule
+    length = max(int(5 * TEXT_PX_PER_MM), int(0.45 * ink.shape[1]))
+    runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    thin = np.zeros(n, bool)
+    thin[1:] = stats[1:, cv2.CC_STAT_HEIGHT] <= 4
+    return cv2.dilate(thin[labels].astype(np.uint8), np.ones((3, 1), np.uint8)) > 0
+
+
+def line_image(spec, page: CleanPage) -> np.ndarray | None:
+    """A text field's writing as black on white uint8 at TEXT_PX_PER_MM, or None when empty."""
+    x, y, w, h = spec.x - MARGIN_MM, spec.y, spec.w + 2 * MARGIN_MM, spec.h
+    rgb = _source_crop(page, x, y, w, h)
+    if getattr(spec, "preprinted", False):
+        ink = red_print(rgb)
+        ink = np.clip(ink / max(float(ink.max()), 0.2), 0, 1)
+    else:
+        d_r = _darkness(rgb)
+        # the blank's marks, looked for a little above and below the line too: the field's dotted
+        # rule (often just below it) is blanked in whole rows (±2 px), registration leaves dots
+        e = int(round(RULE_MM * TEXT_PX_PER_MM))
+        around = _form_crop(page, x, y - RULE_MM, w, h + 2 * RULE_MM, (d_r.shape[0] + 2 * e, d_r.shape[1]))
+        for r in np.flatnonzero(around.mean(axis=1) > 0.15):
+            around[max(0, r - 2):r + 3] = True
+        form = around[e:e + d_r.shape[0]]
+        ink = np.clip(d_r / max(page.strength, 0.2), 0, 1)
+        ink[form | _rules(ink)] = 0.0
+    if float((ink > 0.45).mean()) < 0.003:
+        return None
+    # a soft threshold: stamp haze and paper texture go white, strokes keep their edges
+    ink = np.clip((ink - 0.2) / 0.45, 0, 1)
+    return (255 - ink * 255).astype(np.uint8)
+
+
+def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list[float]]]:
+    """One tesseract run over stacked line images: name -> (text, word confidences 0-100)."""
+    import pytesseract
+
+    width = max(img.shape[1] for _, img in images) + 2 * GAP
+    bands, spans, top = [np.full((GAP, width), 255, np.uint8)], [], GAP
+    for name, img in images:
+        band = np.full((img.shape[0] + GAP, width), 255, np.uint8)
+        band[:img.shape[0], GAP:GAP + img.shape[1]] = img
+        bands.append(band)
+        spans.append((name, top, top + img.shape[0]))
+        top += band.shape[0]
+    sheet = np.vstack(bands)
+    data = pytesseract.image_to_data(sheet, lang="ron",
+                                     config="--psm 6 --oem 1 -c preserve_interword_spaces=1",
+                                     output_type=pytesseract.Output.DICT)
+    words: dict[str, list[tuple[tuple, int, str, float]]] = {}
+    for i, word in enumerate(data["text"]):
+        word = word.strip()
+        if not word:
+            continue
+        mid = data["top"][i] + data["height"][i] / 2
+        for name, y0, y1 in spans:
+            if y0 - 6 <= mid <= y1 + 6:
+                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+                words.setdefault(name, []).append((key, data["left"][i], word, float(data["conf"][i])))
+                break
+    out = {}
+    for name, items in words.items():
+        items.sort(key=lambda t: (t[0], t[1]))
+        kept = [t for t in items if _word_kept(t[2], t[3])]
+        if kept:
+            out[name] = (" ".join(t[2] for t in kept), [max(0.0, t[3]) for t in kept])
+    return out
+
+
+def _word_kept(word: str, conf: float) -> bool:
+    """Whether a tesseract word is writing, not debris of box lines, stamps or the rosette."""
+    letters = sum(ch.isalnum() for ch in word)
+    if letters == 0:
+        return False
+    if conf < 60 and (letters <= 2 and len(word) <= 3 or letters < len(word) / 2):
+        return False
+    return True
+
+
+def _punctuation(text: str) -> str:
+    """`!` inside a word is l (I among capitals); a full stop after a long word that is followed by
+    a capitalised word is the comma of an address."""
+    text = re.sub(r"(?<=[A-ZĂÂÎȘȚ])!", "I", text)
+    text = re.sub(r"(?<=\w)!", "l", text)
+    return re.sub(r"(\b\w{4,})\.(?= [A-ZĂÂÎȘȚ])", r"\1,", text)
+
+
+def _capital_i(text: str) -> str:
+    """`l` at the start of a word that must start with a capital (first word, after punctuation,
+    or in a line whose words are all capitalised) is a capital I."""
+    words = text.split(" ")
+    titled = sum(1 for w in words if w[:1].isupper()) >= max(1, (len(words) + 1) // 2)
+    out = []
+    for i, w in enumerate(words):
+        first = i == 0 or out[-1][-1:] in ",.;:"
+        lower_start = len(w) > 1 and w[1] in "abcdefghijklmnopqrstuvwxyzăâîșțşţ" and w.lower() not in _SMALL_WORDS
+        if w.startswith("l") and lower_start and w[1] in "aeiouăâîșțşţ" and (first or titled):
+            w = "I" + w[1:]
+        elif w.startswith("i") and lower_start and first:
+            w = "I" + w[1:]
+        out.append(w)
+    return " ".join(out)
+
+
+def _cas_code(text: str, on) -> tuple[str | None, bool]:
+    """The CAS catalog code a reading stands for (exact or one character off), and whether exact."""
+    from formproc import catalogs
+
+    t = text.upper().translate(str.maketrans({")": "J", "]": "J", "$": "S", "5": "S", "0": "O", "8": "B",
+                                              "Ș": "S", "Ş": "S", "Ț": "T", "Ţ": "T", "Ă": "A", "Â": "A", "Î": "I"}))
+    t = re.sub(r"[^A-Z0-9-]", "", t)
+    if t.startswith("CAS") and not t.startswith("CAS-"):
+        t = "CAS-" + t[3:]
+    codes = [e.code for e in catalogs.catalog("cas").on(on)]
+    if t in codes:
+        return t, True
+    close = [c for c in codes if _one_edit(c, t)]
+    return (close[0], False) if len(close) == 1 else (None, False)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one substitution, insertion or deletion."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float, list[str]]:
+    """The field's value from its raw reading, its confidence and flags."""
+    low = min(confs) if confs else 0.0
+    # below 85 a word is wrong often enough; 96+ almost never on generated pages
+    conf = float(np.clip((low - 60.0) / 40.0, 0.0, 1.0)) ** 2
+    flags: list[str] = []
+    if getattr(spec, "preprinted", False):  # the maker's red series (capitals) and number (digits)
+        digits = spec.name.endswith("No")
+        fixed = text.replace(" ", "").translate(_LOOKALIKE_DIGITS if digits else _LOOKALIKE_CAPITALS)
+        ok = fixed.isdigit() if digits else fixed.isalpha() and fixed.isupper()
+        return (fixed, conf, [] if fixed == text else ["corrected"]) if ok else (text, min(conf, 0.2), ["invalid"])
+    if spec.name in CAS_FIELDS:
+        code, exact = _cas_code(text, on)
+        if code is None:
+            return text, min(conf, 0.2), ["invalid"]
+        return code, (max(conf, 0.9) if exact else min(0.45, max(conf, 0.3))), ([] if exact else ["corrected"])
+    if getattr(spec, "format", None) == "money" or spec.name in DIGIT_FIELDS:
+        digits = text.replace(" ", "").translate(_LOOKALIKE_DIGITS)
+        if digits != text.replace(" ", ""):
+            flags.append("corrected")
+            conf = min(conf, 0.45)
+        ok = _MONEY.match(digits) if getattr(spec, "format", None) == "money" else digits.isdigit()
+        if not ok:
+            return text, min(conf, 0.2), ["invalid"]
+        return digits, conf, flags
+    fixed = _capital_i(_punctuation(text))
+    if fixed != text:
+        flags.append("corrected")
+    return fixed, conf, flags
+
+
+def read_lines(specs: list, page: CleanPage) -> dict[str, dict[str, Any]]:
+    """Every text field of a page: name -> {raw, confs, ink} (fields without writing: raw '')."""
+    images, out = [], {}
+    for s in specs:
+        img = line_image(s, page)
+        out[s.name] = {"raw": "", "confs": [], "ink": 0.0 if img is None else float((img < 128).mean())}
+        if img is not None:
+            images.append((s.name, img))
+    if images:
+        for name, (text, confs) in ocr_lines(images).items():
+            out[name]["raw"], out[name]["confs"] = text, confs
+    return out

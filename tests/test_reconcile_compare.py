@@ -1,0 +1,156 @@
+"""Paper against stored record (formproc.reconcile.compare), acceptance into the store
+(formproc.reconcile.apply) and the `formproc reconcile` command's refusals."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import cv2
+import numpy as np
+import pytest
+from conftest import REPORT_PROVIDER, report_certificate
+
+from formproc.cli import main
+from formproc.errors import InputError
+from formproc.reconcile.apply import accept
+from formproc.reconcile.compare import UNREADABLE, Difference, compare, pick_record
+from formproc.reconcile.paper import PaperReading, PaperValue
+from formproc.report import prepare_report
+from formproc.report.provider import Provider
+from formproc.store import Store
+
+TEMPLATE = "ccm-2022"
+TODAY = date(2025, 4, 20)
+
+
+def _reading(record, **paper: PaperValue) -> PaperReading:
+    """A reading that agrees with `record` on every field of the template except those given."""
+    from formproc.layout import load_template
+
+    data = record.to_json_dict()
+    values = {f.name: PaperValue(data.get(f.name), 0.97, True) for f in load_template(TEMPLATE).fields}
+    values.update(paper)
+    return PaperReading("p.png", TEMPLATE, True, 0.95, {"record": data}, {}, values)
+
+
+def test_agreeing_paper_has_no_differences():
+    record = report_certificate(1)
+    assert compare(_reading(record), record) == []
+
+
+def test_one_difference_per_field_in_the_contract_shape():
+    record = report_certificate(1)
+    reading = _reading(record, validTo=PaperValue("2025-03-04", 0.93, True, True, "2025-03-05"),
+                       diagType=PaperValue("2", 0.95, True, True, "0"))
+    out = [d.to_dict() for d in compare(reading, record)]
+    assert out[0] == {"field": "validTo", "stored": "2025-03-05", "paper": "2025-03-04", "confidence": 0.93,
+                      "corrected_on_paper": True, "status": "differs", "old_on_paper": "2025-03-05"}
+    assert [d["field"] for d in out] == ["validTo", "diagType"]
+
+
+def test_unreadable_fields_are_listed_never_agreeing():
+    record = report_certificate(1)
+    reading = _reading(record, pid=PaperValue(None, 0.1, False), days=PaperValue(record.days, 0.0, False, True))
+    out = {d.field: d for d in compare(reading, record)}
+    assert set(out) == {"pid", "days"}
+    assert all(d.status == UNREADABLE and d.paper is None and not d.acceptable for d in out.values())
+    assert out["days"].corrected_on_paper
+
+
+def test_annulled_paper_differs_in_status_only():
+    record = report_certificate(1)
+    reading = _reading(record, pid=PaperValue(None, 0.0, False))
+    reading.annulled = True
+    assert [(d.field, d.stored, d.paper) for d in compare(reading, record)] == [("status", "issued", "annulled")]
+
+
+def test_unaligned_page_and_ambiguous_records_are_refused():
+    record = report_certificate(1)
+    reading = _reading(record)
+    reading.aligned = False
+    with pytest.raises(InputError):
+        compare(reading, record)
+    reading.aligned = True
+    assert pick_record([report_certificate(2), record], reading) == record
+    with pytest.raises(InputError):
+        pick_record([report_certificate(2), report_certificate(3)], reading)
+
+
+@pytest.fixture
+def reported(db_url):
+    """A store holding two certificates of March 2025 and the report the CAS holds for them."""
+    store = Store(db_url)
+    records = [report_certificate(1), report_certificate(2)]
+    saved = store.add_certificates(records, "doctor")
+    xml = prepare_report(records, (2025, 3), Provider.from_dict(REPORT_PROVIDER), today=TODAY).xml
+    store.set_report_status(store.add_report(2025, 3, xml, [c.id for c in saved], "doctor"), "sent", "doctor")
+    yield store, saved
+    store.close()
+
+
+def test_accepting_an_annulled_paper_queues_a_deletion(reported):
+    store, saved = reported
+    differences = [Difference("status", "issued", "annulled", 0.9, True)]
+    done = accept(store, saved[0].id, differences, "doctor", ("a.png", b"scan"), {"annulled": True}, today=TODAY)
+    assert done.correction_type == "S" and store.get_certificate(saved[0].id).record.status == "annulled"
+    assert [(p.certificate_id, p.correction_type) for p in store.pending_rectifications()] == [(saved[0].id, "S")]
+
+
+def test_a_duplicate_on_paper_becomes_a_new_certificate_queued_as_added(reported):
+    store, saved = reported
+    original = saved[0].record
+    differences = [Difference("serialNo", original.serialNo, "7654321", 0.9, False),
+                   Difference("duplicate", 0, 1, 0.9, True),
+                   Difference("duplSerialCode", None, original.serialCode, 0.8, True),
+                   Difference("duplSerialNo", None, original.serialNo, 0.8, True)]
+    done = accept(store, saved[0].id, differences, "doctor", ("d.png", b"scan"), {}, today=TODAY)
+    assert done.correction_type == "A" and done.certificate_id != saved[0].id
+    dup = store.get_certificate(done.certificate_id).record
+    assert (dup.serialNo, dup.duplicate, dup.duplSerialCode, dup.duplSerialNo) == \
+        ("7654321", 1, original.serialCode, original.serialNo)
+    assert store.get_certificate(saved[0].id).record == original
+    assert [p.correction_type for p in store.pending_rectifications()] == ["A"]
+
+
+def test_unreadable_or_unknown_fields_cannot_be_accepted(reported):
+    store, saved = reported
+    differences = [Difference("pid", saved[0].record.pid, None, 0.0, True, UNREADABLE)]
+    with pytest.raises(InputError):
+        accept(store, saved[0].id, differences, "doctor", ("a.png", b"x"), {}, today=TODAY)
+    with pytest.raises(InputError):
+        accept(store, saved[0].id, differences, "doctor", ("a.png", b"x"), {}, fields=["pid"], today=TODAY)
+    with pytest.raises(InputError):
+        accept(store, saved[0].id, differences, "doctor", ("a.png", b"x"), {}, fields=["days"], today=TODAY)
+    assert store.get_certificate(saved[0].id).version == saved[0].version
+
+
+def test_not_yet_reported_certificate_is_updated_but_not_queued(db_url):
+    store = Store(db_url)
+    saved = store.add_certificate(report_certificate(4), "doctor")
+    done = accept(store, saved.id, [Difference("diagCode", "123", "124", 0.9, True)], "doctor",
+                  ("a.png", b"x"), {}, today=TODAY)
+    assert done.correction_type is None and done.notes
+    assert store.get_certificate(saved.id).record.diagCode == "124"
+    assert store.pending_rectifications() == []
+    store.close()
+
+
+def _run(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_cli_refuses_unusable_input_with_exit_2(tmp_path, capsys):
+    record = tmp_path / "r.json"
+    record.write_text(json.dumps(report_certificate(1).to_json_dict()))
+    blank = tmp_path / "white.png"
+    cv2.imwrite(str(blank), np.full((1200, 900, 3), 255, np.uint8))
+    code, out, err = _run(["reconcile", str(blank), "--record", str(record), "--template", TEMPLATE], capsys)
+    assert code == 2 and "align" in err and out == ""
+    code, _, err = _run(["reconcile", str(tmp_path / "missing.png"), "--record", str(record)], capsys)
+    assert code == 2 and "not found" in err
+    code, _, err = _run(["reconcile", str(blank), "--record", str(record), "--fields", "days"], capsys)
+    assert code == 2 and "--accept" in err
