@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, make_url, delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -419,8 +419,8 @@ class Store:
                         {"period": f"{year:04d}-{month:02d}", "correction": correction, "sha256": report.sha256})
             return report.id
 
-    def set_report_status(self, report_id: int, status: str, user: str | None) -> None:
-        """Record that a report was signed, sent, accepted or rejected."""
+    def set_report_status(self, report_id: int, status: str, user: str | None, sent_name: str | None = None) -> None:
+        """Record that a report was signed, sent (under the SIUI file name `sent_name`), accepted or rejected."""
         with self._write() as session:
             report = session.get(Report, report_id)
             if report is None:
@@ -429,6 +429,10 @@ class Store:
             report.status = status
             if status == "sent":
                 report.sent_at = utcnow()
+            if sent_name is not None:
+                self._audit(session, user, "report", report_id, "status", "typed", "sent_name", report.sent_name,
+                            sent_name)
+                report.sent_name = sent_name[:100]
 
     def get_report(self, report_id: int) -> Report:
         """A report with its XML."""
@@ -663,7 +667,9 @@ def _engine(url: str) -> Engine:
             return create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # bad URL or missing driver
             raise StorageError(f"adresa bazei de date nu poate fi folosită ({type(exc).__name__})") from None
-    path = url.split("///", 1)[1] if "///" in url else ""
+    path = make_url(url).database or ""
+    if path.startswith("file:"):  # an SQLite URI (e.g. ?mode=ro&uri=true): the file must already exist
+        path = ""
     if path and path != ":memory:":
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
