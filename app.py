@@ -12,6 +12,7 @@ st.set_page_config(page_title="formproc — certificate de concediu medical", la
 
 PAGES = [
     ("ui/certificat.py", "Certificat", ":material/edit_document:", "certificates"),
+    ("ui/platitor.py", "Plătitor", ":material/payments:", "payer"),
     ("ui/tiparire.py", "Tipărire", ":material/print:", "print"),
     ("ui/scanare.py", "Scanare", ":material/document_scanner:", "scan"),
     ("ui/reconciliere.py", "Reconciliere", ":material/compare:", "reconcile"),
@@ -102,7 +103,7 @@ if current is None:
     _sign_in()
     st.stop()
 
-pages = [st.Page(path, title=title, icon=icon) for path, title, icon, cap in PAGES if auth.can(current["role"], cap)]
+pages = [st.Page(path, title=title, icon=icon) for path, title, icon, cap in PAGES if common.can(current["role"], cap)]
 with st.sidebar:
     st.write(f"**{current['name'] or current['username']}** · {auth.ROLES.get(current['role'], current['role'])}")
     if st.button("Ieșire", key="logout"):

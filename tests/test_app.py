@@ -20,6 +20,14 @@ PID = "2850314220170"  # a patient's CNP in samples/records.json
 sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Argon2id with small costs: the app's sign-in is exercised as is, without 0.3 s per hash."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def store(formproc_home):
     s = Store()
@@ -84,8 +92,8 @@ def test_role_without_access_does_not_get_the_page(store):
     assert not at.exception
 
 
-@pytest.mark.parametrize("page", ["certificat", "tiparire", "scanare", "reconciliere", "raport", "feedback",
-                                  "setari", "jurnal"])
+@pytest.mark.parametrize("page", ["certificat", "platitor", "tiparire", "scanare", "reconciliere", "raport",
+                                  "feedback", "setari", "jurnal"])
 def test_every_page_refuses_a_visitor_who_is_not_signed_in(store, page):
     at = AppTest.from_file(str(ROOT / "ui" / f"{page}.py"), default_timeout=60)
     at.run()

@@ -1,5 +1,6 @@
 """The running app in Debian's Chromium: sign in, create a certificate, print preview, scan the printed
-page back, fix one field, generate the month's report and check the downloaded XML against the XSD.
+page back, fix one field, generate the month's report and check the downloaded XML against the XSD, send it
+signed to the SIUI stand-in, import the CAS answer, jump to the certificate with errors, compute a payer part.
 
 FORMPROC_SCREENSHOTS=DIR also saves a PNG of each main page there (docs/img for the README).
 """
@@ -31,8 +32,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def app_url(formproc_home):
-    """`streamlit run app.py` on a free loopback port, with an admin and the demo data in the store."""
+def siui(tmp_path):
+    """The SiuiWS stand-in of test_report_soap on loopback."""
+    from test_report_soap import running_standin
+
+    with running_standin(tmp_path) as service:
+        yield service
+
+
+@pytest.fixture
+def app_url(formproc_home, siui):
+    """`streamlit run app.py` on a free loopback port, with an admin and the demo data in the store, sending
+    reports to the SIUI stand-in."""
     from formproc import auth
     from formproc.store import Store
 
@@ -44,7 +55,7 @@ def app_url(formproc_home):
     load_demo("admin")
     store.close()
     port = _free_port()
-    env = {**os.environ, "FORMPROC_HOME": str(formproc_home)}
+    env = {**os.environ, "FORMPROC_HOME": str(formproc_home), "FORMPROC_SIUI_ENDPOINT": siui.base_url + "/SiuiWS"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
@@ -115,7 +126,7 @@ def _type(page, label: str, value: str) -> None:
     _idle(page)
 
 
-def test_the_whole_job_in_a_browser(app_url, page, tmp_path):
+def test_the_whole_job_in_a_browser(app_url, siui, page, tmp_path):
     from playwright.sync_api import expect
 
     from formproc.store import Store
@@ -124,6 +135,7 @@ def test_the_whole_job_in_a_browser(app_url, page, tmp_path):
 
     store = Store()
     page.goto(app_url)
+    page.get_by_label("Utilizator", exact=True).wait_for()
     _shot(page, "autentificare")
     page.get_by_label("Utilizator", exact=True).fill("admin")
     page.get_by_label("Parolă", exact=True).fill("parola-admin")
@@ -194,11 +206,53 @@ def test_the_whole_job_in_a_browser(app_url, page, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("button", name="Descarcă XML").first.click()
     xml = Path(download.value.path()).read_bytes()
+    _idle(page)  # the download button's rerun
     official_schema("ImportSickLeaveReport.xsd").assertValid(parse_bytes(xml, "report"))
     assert store.list_reports(2026, 10)[0].xml == xml
+
+    # signed with the user's certificate, sent to SIUI (the stand-in), the CAS answer fetched
+    from test_report_package import make_p12
+
+    p12 = tmp_path / "medic.p12"
+    p12.write_bytes(make_p12(b"parola-p12")[0])
+    page.locator("input[type='file']").first.set_input_files(str(p12))
+    page.get_by_test_id("stFileChipName").wait_for()
+    _idle(page)
+    password = page.get_by_label("Parola certificatului digital", exact=True)
+    password.fill("parola-p12")
+    password.press("Enter")  # Tab would only reach the show-password toggle
+    _idle(page)
+    page.get_by_text("Semnatar:").wait_for()
+    page.get_by_role("button", name="Trimite la SIUI").click()
+    _idle(page)
+    page.get_by_text("a fost trimis la SIUI ca").wait_for()
+    report = store.list_reports(2026, 10)[0]
+    assert report.status == "sent" and siui.reports[report.sent_name] == xml
+    page.get_by_role("button", name="Preia răspunsul CAS").click()
+    _idle(page)
+    page.get_by_text("Răspunsul CAS pentru 10/2026 a fost importat").wait_for()
+    assert store.get_report(report.id).status == "with_errors"
     _shot(page, "raport")
 
-    for title, name in (("Jurnal", "jurnal"), ("Nomenclatoare și setări", "setari"), ("Feedback CAS", "feedback")):
+    _go(page, "Feedback CAS")
+    page.get_by_role("button", name="Corectează CCMAT 4512301").wait_for()
+    _shot(page, "feedback")
+    page.get_by_role("button", name="Corectează CCMAT 4512301").click()
+    _idle(page)
+    page.get_by_text("CM102 CNP inexistent").wait_for()  # the CAS error shown on the certificate
+
+    # Plătitor: the payer's part of a certificate, explained
+    _go(page, "Plătitor")
+    for month in ("04.2026", "05.2026", "06.2026", "07.2026", "08.2026", "09.2026"):
+        page.get_by_label(f"Venit {month}", exact=True).fill("6000")
+        _type(page, f"Zile {month}", "15")
+    page.get_by_role("button", name="Calculează").click()
+    _idle(page)
+    page.get_by_text("Media zilnică Mzbci = 36.000,00 lei : 90 = 400,00 lei").wait_for()
+    page.get_by_text("Explicația calculului").scroll_into_view_if_needed()
+    _shot(page, "platitor")
+
+    for title, name in (("Jurnal", "jurnal"), ("Nomenclatoare și setări", "setari")):
         _go(page, title)
         _shot(page, name)
     store.close()

@@ -109,8 +109,18 @@ if st.session_state.get("loaded", (object(), None))[0] != open_id:
     _load(open_id)
 if note := st.session_state.pop("draft_note", None):
     st.info(note)
+if open_id is not None:
+    opened = next(c.record for c in certs if c.id == open_id)
+    latest = next(((fb, item) for fb in store.list_feedback() for item in fb.items
+                   if (item["serialCode"], item["serialNo"]) == opened.key), None)  # newest answer first
+    if latest is not None and latest[1]["status"] != "VALIDAT":
+        fb, item = latest
+        st.warning(f"Răspunsul CAS ({fb.filename}): {item['status']} — " + (
+            "; ".join(f"{e.get('code', '')} {e.get('text', '')}".strip() for e in item.get("errors", []))
+            or "certificatul nu a fost raportat"))
 
 record, problem = common.build_record(_values())
+problems: dict[str, str] = {}
 by_field: dict[str, list[Any]] = {}
 if record is not None:
     history = [c.record for c in certs if c.id != open_id and record.pid and c.record.pid == record.pid]
@@ -118,11 +128,14 @@ if record is not None:
         for name in finding.fields or ("serialNo",):
             by_field.setdefault(name, []).append(finding)
 else:
-    st.error(problem)
+    problems = common.field_problems(_values())
+    st.error(f"Certificatul nu poate fi salvat încă: {problem}")
 
 
 def _widget(name: str) -> None:
     common.field_widget(name, _key(name), _save_draft, name in READ_ONLY)
+    if name in problems:
+        st.caption(f"⛔ {problems[name]}")
     for finding in by_field.get(name, ()):
         icon = "⛔" if finding.severity == "error" else "⚠️"
         st.caption(f"{icon} {finding.message} · {finding.rule}")
@@ -145,6 +158,7 @@ left, mid, right, last = st.columns(4)
 if left.button("Salvează", type="primary", disabled=record is None):
     assert record is not None
     try:
+        before = None if open_id is None else store.get_certificate(open_id).record
         if open_id is None:
             saved = store.add_certificate(record, current["username"])
         else:
@@ -152,6 +166,9 @@ if left.button("Salvează", type="primary", disabled=record is None):
         store.delete_draft(current["username"], _draft_key(open_id))
         _select(saved.id)
         st.session_state["flash"] = f"Certificatul {saved.record.serialCode} {saved.record.serialNo} a fost salvat."
+        if before is not None and common.reported_attrs_changed(before, saved.record) and common.queue_if_reported(
+                saved.id, saved.record, "M", current["username"], "modificat după raportare"):
+            st.session_state["flash"] += " Fusese raportat: intră în raportul rectificativ (M)."
         st.rerun()
     except ConflictError as exc:
         st.error(f"Conflict: {exc}")
@@ -165,10 +182,12 @@ if open_id is not None:
     stored: Certificate = store.get_certificate(open_id).record
     if right.button("Anulează foaia (ANULAT)", disabled=stored.status == "annulled"):
         try:
-            store.annul_sheet(stored.serialCode or "", stored.serialNo or "", current["username"])
+            annulled = store.annul_sheet(stored.serialCode or "", stored.serialNo or "", current["username"])
             store.delete_draft(current["username"], _draft_key(open_id))
             _select(open_id)
             st.session_state["flash"] = f"Foaia {stored.serialCode} {stored.serialNo} a fost anulată."
+            if common.queue_if_reported(annulled.id, annulled.record, "S", current["username"], "anulat după raportare"):
+                st.session_state["flash"] += " Fusese raportat: intră în raportul rectificativ ca șters (S)."
             st.rerun()
         except FormprocError as exc:
             common.fail(exc)

@@ -29,6 +29,12 @@ CHOICE_LABELS: dict[str, dict[Any, str]] = {
     "status": {"issued": "Emis", "annulled": "ANULAT"},
     "payerVisa": {None: "—", "accepted": "Acceptat", "refused": "Refuzat"},
 }
+#: Report states (store) as the app shows them.
+REPORT_STATUS = {"generated": "generat", "sent": "trimis", "validated": "validat", "with_errors": "cu erori"}
+#: Report states in which the CAS holds the report's certificates.
+SUBMITTED = ("sent", "validated", "with_errors")
+#: Rectification types of the SIUI report (correctionType).
+CORRECTION_LABELS = {"A": "adăugat", "M": "modificat", "S": "șters"}
 
 
 @st.cache_resource
@@ -52,13 +58,22 @@ def username() -> str:
     return current["username"] if current else ""
 
 
+#: Capabilities of app pages that formproc.auth does not list: which roles may use them.
+PAGE_CAPABILITIES = {"payer": frozenset({"payroll", "admin"})}
+
+
+def can(role: str | None, capability: str) -> bool:
+    """True when a role may use a capability (formproc.auth's, or a page's own)."""
+    return auth.can(role, capability) or role in PAGE_CAPABILITIES.get(capability, frozenset())
+
+
 def require(capability: str) -> dict[str, str]:
     """Stop the page unless a user is signed in and their role may use `capability`."""
     current = user()
     if current is None:
         st.error("Autentificați-vă pentru a vedea această pagină.")
         st.stop()
-    if not auth.can(current["role"], capability):
+    if not can(current["role"], capability):
         st.error(f"Rolul „{auth.ROLES.get(current['role'], current['role'])}” nu are acces la această pagină.")
         st.stop()
     return current
@@ -126,13 +141,33 @@ def from_widget(name: str, value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def field_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Why widget values do not make a record: a Romanian message per field (empty when they do)."""
+    from pydantic import ValidationError
+
+    try:
+        Certificate.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        out: dict[str, str] = {}
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            message = "câmp necunoscut" if err["type"] == "extra_forbidden" else romanian(err["msg"])
+            out.setdefault(name, message)
+        return out
+    return {}
+
+
 def build_record(values: dict[str, Any]) -> tuple[Certificate | None, str | None]:
-    """A record from widget values, or the first reason it is not one yet."""
+    """A record from widget values, or the reason it is not one yet (in Romanian, fields by their labels)."""
     data = {k: v for k, v in values.items() if v is not None}
     try:
         return parse_record(data, "certificat"), None
     except FormprocError as exc:
-        return None, str(exc)
+        problems = field_problems(data)
+        if not problems:
+            return None, romanian(str(exc))
+        return None, "; ".join(f"{label(name) if name in Certificate.model_fields else name}: {message}"
+                               for name, message in problems.items())
 
 
 def choice_label(name: str, value: Any) -> str:
@@ -210,3 +245,52 @@ def pdf_page_png(pdf: bytes, page: int = 0, dpi: int = 96) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def reported(cert_id: int, record: Certificate) -> bool:
+    """Whether a report the CAS holds (sent, validated or with errors) contains the certificate."""
+    if record.year is None or record.month is None:
+        return False
+    return any(r.status in SUBMITTED and cert_id in (r.certificate_ids or [])
+               for r in store().list_reports(record.year, record.month))
+
+
+def reported_attrs_changed(before: Certificate, after: Certificate) -> bool:
+    """Whether a change reaches the SIUI report (the payer's part, for one, does not)."""
+    from formproc.report.provider import Provider
+    from formproc.report.siui_xml import certificate_attrs
+
+    try:
+        provider = Provider.from_dict(store().provider(), "furnizor")
+    except FormprocError:
+        return before != after
+    year, month = before.year or 2000, before.month or 1
+    return (certificate_attrs(before, provider, year, month).attrs
+            != certificate_attrs(after, provider, year, month).attrs) or before.key != after.key
+
+
+def queue_if_reported(cert_id: int, record: Certificate, kind: str, by: str, note: str) -> bool:
+    """Queue a reported certificate for the rectificative report (M changed, S annulled); True when queued."""
+    if not reported(cert_id, record):
+        return False
+    store().queue_rectification(cert_id, kind, by, note=note)
+    return True
+
+
+def import_feedback(filename: str, data: bytes, by: str, report_id: int | None = None) -> tuple[Any, list[dict]]:
+    """Parse a CAS feedback file, keep it with its per-certificate statuses and update its report's state.
+
+    The report is the one given, else the submitted report of the feedback's month (the latest)."""
+    from formproc.report.feedback import CU_ERORI, parse_feedback, summary
+
+    s = store()
+    parsed = parse_feedback(data, filename)
+    items = summary(parsed, [c.record for c in s.list_certificates()])
+    if report_id is None:
+        sent = [r for r in s.list_reports(parsed.year, parsed.month) if r.status in SUBMITTED]
+        report_id = sent[0].id if sent else None
+    s.add_feedback(filename, data, items, by, report_id)
+    if report_id is not None:
+        state = "with_errors" if any(i["status"] == CU_ERORI for i in items) else "validated"
+        s.set_report_status(report_id, state, by)
+    return parsed, items

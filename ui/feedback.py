@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from formproc.errors import FormprocError
-from formproc.report.feedback import CU_ERORI, FARA_RAPORTARE, VALIDAT, parse_feedback, summary
+from formproc.report.feedback import CU_ERORI, FARA_RAPORTARE, VALIDAT
 from ui import common
 
 current = common.require("feedback")
@@ -15,14 +15,7 @@ st.title("Feedback CAS")
 upload = st.file_uploader("Fișierul de răspuns al CAS (XML)", type=["xml"])
 if upload is not None and st.button("Importă răspunsul", type="primary"):
     try:
-        parsed = parse_feedback(upload.getvalue(), upload.name)
-        items = summary(parsed, [c.record for c in store.list_certificates()])
-        sent = [r for r in store.list_reports(parsed.year, parsed.month) if r.status != "generated"]
-        report_id = sent[0].id if sent else None
-        store.add_feedback(upload.name, upload.getvalue(), items, current["username"], report_id)
-        if report_id is not None:
-            state = "validated" if all(i["status"] == VALIDAT for i in items) else "with_errors"
-            store.set_report_status(report_id, state, current["username"])
+        parsed, items = common.import_feedback(upload.name, upload.getvalue(), current["username"])
         st.success(f"Răspuns importat pentru {parsed.month:02d}/{parsed.year}: {len(items)} certificate.")
     except FormprocError as exc:
         common.fail(exc)
@@ -34,13 +27,12 @@ if not imports:
 pick = st.selectbox("Răspuns", imports, format_func=lambda f: f"#{f.id} {f.filename} · primit "
                     f"{f.received_at:%d.%m.%Y %H:%M}")
 ids = {c.record.key: c.id for c in store.list_certificates()}
-ICON = {VALIDAT: "✅", CU_ERORI: "⛔", FARA_RAPORTARE: "❔"}
 counts = {s: sum(1 for i in pick.items if i["status"] == s) for s in (VALIDAT, CU_ERORI, FARA_RAPORTARE)}
 a, b, c = st.columns(3)
 a.metric("Validate", counts[VALIDAT])
 b.metric("Cu erori", counts[CU_ERORI])
 c.metric("Fără raportare", counts[FARA_RAPORTARE])
-st.dataframe([{"Seria": i["serialCode"], "Nr.": i["serialNo"], "Stare": f"{ICON.get(i['status'], '')} {i['status']}",
+st.dataframe([{"Seria": i["serialCode"], "Nr.": i["serialNo"], "Stare": i["status"],
                "Erori": "; ".join(f"{e.get('code', '')} {e.get('text', '')}".strip() for e in i.get("errors", []))}
               for i in pick.items], hide_index=True, width="stretch")
 for i in pick.items:

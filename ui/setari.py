@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from formproc.files import write_atomic
 from formproc.layout import list_templates
 from formproc.render.profile import PrinterProfile, dumps_profile, parse_profile, profile_path
 from formproc.report.provider import Provider
+from formproc.report.siui_client import DEFAULT_ENDPOINT, SETTING_KEY, endpoint
 from ui import common
 
 current = common.require("settings")
@@ -64,6 +66,22 @@ with tab_prov:
                 st.success("Datele furnizorului au fost salvate.")
             except FormprocError as exc:
                 common.fail(exc)
+
+    st.write("**Serviciul web SIUI** (SiuiWS) prin care pagina Raport lunar trimite raportările și preia "
+             "răspunsul CAS.")
+    configured = store.get_setting(SETTING_KEY)
+    with st.form("siui_endpoint"):
+        address = st.text_input("Adresa serviciului SIUI", configured or "", placeholder=DEFAULT_ENDPOINT)
+        if st.form_submit_button("Salvează adresa SIUI"):
+            try:
+                store.set_setting(SETTING_KEY, endpoint(address.strip()) if address.strip() else None, me)
+                st.success("Adresa serviciului SIUI a fost salvată.")
+            except FormprocError as exc:
+                common.fail(exc)
+    if os.environ.get("FORMPROC_SIUI_ENDPOINT"):
+        st.info(f"FORMPROC_SIUI_ENDPOINT este setat și are prioritate: {os.environ['FORMPROC_SIUI_ENDPOINT']}")
+    else:
+        st.caption(f"Adresa folosită: {store.get_setting(SETTING_KEY) or DEFAULT_ENDPOINT}")
 
 with tab_users:
     st.dataframe([{"Utilizator": u.username, "Nume": u.full_name, "Rol": auth.ROLES.get(u.role, u.role),
@@ -126,8 +144,53 @@ with tab_print:
             common.fail(exc)
 
 with tab_tpl:
-    st.write("Formularele cunoscute (machetele din templates/): fiecare descrie pozițiile câmpurilor în mm.")
-    st.table([{"Formular": name} for name in list_templates()])
+    from formproc.scan.register import reference_file
+
+    st.write("Formularele cunoscute (machetele din templates/): fiecare descrie pozițiile câmpurilor în mm. "
+             "Scanarea aliniază fiecare pagină după o referință: formularul generat din machetă sau, mai precis, "
+             "scanarea unui formular necompletat din carnetul dvs.")
+    templates = list_templates()
+
+    def _reference(name: str) -> str:
+        path = reference_file(name)
+        if not path.is_file():
+            return "formularul generat din machetă"
+        info = store.get_setting(f"scan.reference.{name}") or {}
+        score = f", scor de aliniere {info['score']:.2f}" if "score" in info else ""
+        return f"scanarea unui formular real ({info.get('file', path.name)}{score})"
+
+    with st.form("reference", clear_on_submit=True):
+        st.write("Înregistrați ca referință scanarea unui formular **necompletat** din carnet (PNG, JPEG, TIFF sau "
+                 "PDF, cel puțin 200 dpi).")
+        which = st.selectbox("Formular", templates, key="ref_template")
+        blank = st.file_uploader("Scanarea formularului necompletat", type=["png", "jpg", "jpeg", "tif", "tiff", "pdf"],
+                                 key="ref_file")
+        if st.form_submit_button("Înregistrează referința") and blank is not None:
+            import hashlib
+
+            from formproc.layout import load_template
+            from formproc.scan.load import load_image_bytes
+            from formproc.scan.register import save_reference
+
+            try:
+                page = load_image_bytes(blank.getvalue(), blank.name)[0]
+                score = save_reference(load_template(which), page.image)
+                store.set_setting(f"scan.reference.{which}", {"file": blank.name, "score": round(score, 3),
+                                                              "sha256": hashlib.sha256(blank.getvalue()).hexdigest()},
+                                  me, reason="scanned")
+                st.success(f"Referința formularului {which} este acum scanarea {blank.name} "
+                           f"(scor de aliniere {score:.2f}).")
+            except FormprocError as exc:
+                common.fail(exc)
+    own = [name for name in templates if reference_file(name).is_file()]
+    if own:
+        back = st.selectbox("Formular cu referință scanată", own, key="ref_reset")
+        if st.button("Revino la formularul generat din machetă"):
+            reference_file(back).unlink(missing_ok=True)
+            store.set_setting(f"scan.reference.{back}", None, me)
+            st.success(f"Formularul {back} se aliniază din nou după formularul generat din machetă.")
+    st.dataframe([{"Formular": name, "Referința de aliniere folosită": _reference(name)} for name in templates],
+                 hide_index=True, width="stretch")
 
 with tab_demo:
     st.write("Furnizorul demonstrativ (samples/provider.json), un carnet CCMAT 4512301-4512350 și certificatele "

@@ -135,6 +135,7 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_name: Mapped[str | None] = mapped_column(String(100))  # the SICK_….xml sent to SIUI
 
 
 class Feedback(Base):
