@@ -1,13 +1,15 @@
 """Scanning benchmark: accuracy per field kind, whole-record rate, alignment failures, speed.
 
     .venv/bin/python bench/scan.py [--pages 200] [--seed 11] [--workers 2] [--baseline-pages 40] [--dir DIR]
+                                   [--tesseract-pages 5]
 
 Generates pages with formproc.sample (printed and hand-printed fields, carbon copies, stamps,
 rotation incl. upside down, scale, perspective, blur, noise, JPEG), scans them with
 formproc.scan and compares with the truth through formproc.fieldvalues.to_form. The naive
 baseline runs tesseract on each field crop of the same registered page (boxes and text,
 `--psm 7`, no recogniser, no constraints) and reads checkboxes by plain darkness; it is slow, so
-it runs on the first `--baseline-pages` pages.
+it runs on the first `--baseline-pages` pages. Last, a few pages are timed one at a time against
+one plain `tesseract` run over the same whole page (the issue's per-page speed bound).
 """
 
 from __future__ import annotations
@@ -84,6 +86,23 @@ def _baseline(args: tuple[str, str]) -> dict:
             text = "".join(ch for ch in text if ch.isalnum() or ch == "-")
         out["fields"][f.name] = text or None
     return out
+
+
+def _plain_tesseract(path: str) -> float:
+    """Seconds of one plain `tesseract` run (ron, one thread) over the whole page image."""
+    import subprocess
+
+    start = time.perf_counter()
+    subprocess.run(["tesseract", path, "-", "-l", "ron"], capture_output=True, check=False,
+                   env={**os.environ, "OMP_THREAD_LIMIT": "1"}, timeout=600)
+    return time.perf_counter() - start
+
+
+def _timed_scan(path: str) -> float:
+    """Seconds of one scan of a page, in this process."""
+    start = time.perf_counter()
+    _scan(path)
+    return time.perf_counter() - start
 
 
 def _form(record, spec):
@@ -172,6 +191,8 @@ def main() -> None:
     parser.add_argument("--baseline-pages", type=int, default=40)
     parser.add_argument("--template", default="ccm-2025")
     parser.add_argument("--dir", default=None, help="reuse/keep the generated pages here")
+    parser.add_argument("--tesseract-pages", type=int, default=5,
+                        help="pages timed one at a time: formproc scan against one plain tesseract run")
     args = parser.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="formproc-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,6 +218,13 @@ def main() -> None:
                  score(truths[:nb], base, baseline=True), time.time() - t2, args.workers)
             show(f"formproc scan on the same {nb} pages", score(truths[:nb], results[:nb]), scan_s * nb / len(truths),
                  args.workers)
+    nt = min(args.tesseract_pages, len(paths))
+    if nt:
+        _timed_scan(paths[0])  # warm: reference blank, model, templates
+        ours = [_timed_scan(p) for p in paths[:nt]]
+        plain = [_plain_tesseract(p) for p in paths[:nt]]
+        print(f"\nper page, one process, first {nt} pages: formproc scan {sum(ours) / nt:.2f}s, "
+              f"plain `tesseract PAGE - -l ron` {sum(plain) / nt:.2f}s")
 
 
 if __name__ == "__main__":

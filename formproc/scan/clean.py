@@ -5,7 +5,8 @@ Colour work on the registered page: the paper (white, pink or green) and uneven 
 out with a background estimate; the ink signal is the darkness of the red channel, which pink
 rosettes and pink/green paper barely absorb while blue ballpoint, bluish-violet carbon and black
 toner absorb it strongly. Stamp-pad ink is a saturated blue that darkens the blue channel far
-less than writing does: the ratio of blue to red darkness gates it out (`stamp_gate`). The
+less than writing does, the pink rosette darkens green far more than red: the channel ratios
+gate both out (`writing_gate`). The
 signal is stretched so that the page's writing reaches 1 (carbon copies are fainter), and the
 preprinted marks of the reference blank are masked out.
 """
@@ -19,8 +20,10 @@ import numpy as np
 
 #: darkness (0-1) that counts as ink once the page is stretched
 INK_LEVEL = 0.35
-#: blue/red darkness ratio below which a mark is stamp ink (see `stamp_gate`)
+#: blue/red darkness ratio below which a mark is stamp ink (see `writing_gate`)
 STAMP_RATIO = 0.2
+#: green/red darkness ratio above which a mark is the pink rosette (fully gated out one unit above)
+ROSETTE_RATIO = 3.0
 
 
 @dataclass
@@ -34,6 +37,11 @@ class CleanPage:
     rgb: np.ndarray  # the registered page itself (for the red preprinted series)
     source: np.ndarray | None = None  # the page as scanned (text lines are taken from it again)
     to_canonical: np.ndarray | None = None  # homography: source pixels -> canonical pixels
+
+    @property
+    def form_thin(self) -> np.ndarray:
+        """The preprinted marks widened less (strike lines through printed words stay visible)."""
+        return cv2.erode(self.form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
 
     @property
     def carbon(self) -> bool:
@@ -58,20 +66,24 @@ def channel_darkness(channel: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - ch / np.maximum(_background(ch), 1.0), 0.0, 1.0)
 
 
-def stamp_gate(dark_red: np.ndarray, dark_blue: np.ndarray) -> np.ndarray:
-    """0-1 weight of writing against stamp ink: toner, ballpoint and carbon darken the blue channel
-    by at least ~0.4 of the red, the saturated stamp-pad blue by ~0.1 (both smoothed, so that
-    JPEG colour subsampling at stroke edges does not decide)."""
-    r = cv2.GaussianBlur(dark_red, (0, 0), 1.0)
+def writing_gate(dark_red: np.ndarray, dark_green: np.ndarray, dark_blue: np.ndarray) -> np.ndarray:
+    """0-1 weight of writing against stamp ink and the rosette, by colour. Toner, ballpoint and
+    carbon darken the blue channel by at least ~0.4 of the red, the saturated stamp-pad blue by
+    ~0.1; the pink rosette darkens the green channel several times more than the red, writing at
+    most ~1.2 times. The channels are smoothed first, so that JPEG colour subsampling at stroke
+    edges does not decide."""
+    r = np.maximum(cv2.GaussianBlur(dark_red, (0, 0), 1.0), 0.03)
+    g = cv2.GaussianBlur(dark_green, (0, 0), 1.0)
     b = cv2.GaussianBlur(dark_blue, (0, 0), 1.0)
-    return np.clip((b / np.maximum(r, 0.03) - STAMP_RATIO) / 0.12, 0.0, 1.0)
+    not_stamp = np.clip((b / r - STAMP_RATIO) / 0.12, 0.0, 1.0)
+    not_rosette = np.clip(ROSETTE_RATIO - g / r, 0.0, 1.0)
+    return not_stamp * not_rosette
 
 
 def writing_darkness(rgb: np.ndarray) -> np.ndarray:
-    """Red-channel darkness of the writing, with the stamp ink gated out by its colour."""
-    d_r = channel_darkness(rgb[:, :, 0])
-    d_b = channel_darkness(rgb[:, :, 2])
-    return d_r * stamp_gate(d_r, d_b)
+    """Red-channel darkness of the writing, with stamp ink and the rosette gated out by colour."""
+    d_r, d_g, d_b = (channel_darkness(rgb[:, :, c]) for c in range(3))
+    return d_r * writing_gate(d_r, d_g, d_b)
 
 
 def form_mask(reference_gray: np.ndarray) -> np.ndarray:

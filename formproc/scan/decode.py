@@ -111,6 +111,9 @@ def validator(spec, on: date) -> Callable[[str], bool]:
 _CNP_WEIGHTS = (2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9)
 BEAM_WIDTH = 400  # partial readings kept per cell
 PER_STATE = 12  # of which at most this many share a grammar state (checksum residue)
+#: the chance that a box holds something other than the recogniser's candidates (model error
+#: beyond its own probabilities: unusual hands, stamp or line debris); calibrated on generated pages
+EPSILON = 0.08
 
 
 def _cnp_step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
@@ -177,9 +180,22 @@ def _date_prior(spec, text: str, on: date) -> float:
     return 1.0
 
 
+def valid_share(spec) -> float:
+    """About how many of the readings not looked at would pass the field's grammar."""
+    fmt = getattr(spec, "format", None) or ""
+    if spec.name in _CNP_FIELDS:
+        return 1 / 11
+    if spec.name in _CUI_FIELDS:
+        return 1 / 10
+    if fmt in ("DDMMYY", "MM"):
+        return 0.5
+    return 1.0
+
+
 def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) -> tuple[list[tuple[str, float]], float]:
     """The field's readings that its grammar allows, most probable first, and the probability mass
-    the beam had to drop while it was still valid (a bound on what was not looked at).
+    not looked at: readings through characters outside a box's candidates (each box keeps
+    `EPSILON` for them) and partial readings the beam dropped while they were still valid.
 
     A blank box is a space; spaces may only lead or trail the value (inside names they separate
     words). Each reading's probability is the product of its boxes' candidate probabilities."""
@@ -189,9 +205,11 @@ def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) ->
     beam: list[tuple[float, str, int, Any]] = [(1.0, "", 0, None)]
     dropped = 0.0
     for cell in read.cells:
-        options = cell.candidates or [(" ", 1.0)]
+        options = [(ch, q * (1 - EPSILON)) for ch, q in cell.candidates] or [(" ", 1.0)]
+        other = max(0.0, 1.0 - sum(q for _, q in options))
         grown: dict[tuple[int, Any], list[tuple[float, str, int, Any]]] = {}
         for p, value, phase, core in beam:
+            dropped += p * other
             for ch, q in options:
                 if q <= 0:
                     continue
@@ -232,16 +250,17 @@ def decode_boxes(spec, read: FieldRead, on: date) -> Decoded:
     """The most likely valid value of a boxed field and its probability among the valid values.
 
     Confidence = the winner's probability / (the probability of every valid reading found + the
-    mass the beam dropped), so a value whose runner-up is close, or that needed improbable
-    corrections while much probability went to readings the grammar rejects, scores low."""
+    share of the unseen mass that would be valid), so a value whose runner-up is close, or that
+    needed improbable corrections while much probability went to readings the grammar rejects,
+    scores low; a value the grammar cannot check is only as sure as its boxes."""
     evidence = read.details()
     if all(not c.candidates for c in read.cells):
         return Decoded(spec.name, None, 1.0, "", read.bbox_mm, [], [], evidence)
-    valid, dropped = beam_candidates(spec, read, on)
+    valid, unseen = beam_candidates(spec, read, on)
     if not valid:
         return Decoded(spec.name, read.raw.strip() or None, 0.05, read.raw, read.bbox_mm, ["invalid"], [], evidence)
     best, p_best = valid[0]
-    mass = sum(p for _, p in valid) + dropped
+    mass = sum(p for _, p in valid) + unseen * valid_share(spec)
     conf = p_best / mass if mass > 0 else 0.0
     flags = []
     if len(valid) > 1 and valid[1][1] > 0.35 * p_best:
@@ -321,8 +340,10 @@ def _joint(fields: list[Decoded], consistent: Callable[..., bool]) -> bool:
 
 
 def _leave_consistent(days: str, first: str, last: str) -> bool:
+    """A certificate covers 1-31 days of one stretch of leave."""
     a, b = _date6(first), _date6(last)
-    return a is not None and b is not None and days.isdigit() and (b - a).days + 1 == int(days)
+    return a is not None and b is not None and days.isdigit() and 1 <= int(days) <= 31 \
+        and (b - a).days + 1 == int(days)
 
 
 def reconcile_leave(decoded: dict[str, Decoded]) -> None:

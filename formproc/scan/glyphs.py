@@ -24,6 +24,8 @@ PRINTED_MATCH = 0.85
 #: sharpness of the softmax turning correlations into candidate probabilities
 SHARPNESS = 45.0
 PAD = 3  # empty pixels kept around a glyph template
+SHIFT = 2  # pixels a glyph may sit off the writing's centre
+SPECK = 0.15  # ink blobs smaller than this share of a cell's largest blob are not part of the glyph
 
 
 def _font_file(name: str) -> str:
@@ -59,15 +61,34 @@ def templates(font_name: str, size_pt: float) -> dict[str, np.ndarray]:
     return out
 
 
+def _centred(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    out = np.zeros((h, w), np.float32)
+    y, x = (h - img.shape[0]) // 2, (w - img.shape[1]) // 2
+    out[y:y + img.shape[0], x:x + img.shape[1]] = img
+    return out
+
+
 def match_cell(ink: np.ndarray, glyphs: dict[str, np.ndarray], allowed: str) -> dict[str, float]:
-    """The best normalised correlation (-1..1) of each allowed character anywhere in a cell."""
-    cell = cv2.copyMakeBorder(ink.astype(np.float32), PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=0)
+    """The normalised correlation (-1..1) of each allowed character with a cell's writing: both
+    centred on the same canvas (so a glyph must explain all of the ink, not a part of it), the
+    best of small shifts."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.3).astype(np.uint8), connectivity=8)
+    if n < 2:
+        return {}
+    # specks (stamp and rosette remnants) beside the glyph must not stretch its extent
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= SPECK * areas.max()) + 1
+    ys, xs = np.nonzero(np.isin(labels, keep))
+    clean = np.where(np.isin(labels, keep), ink, 0.0)
+    tight = clean[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
     scores = {}
     for ch in allowed:
         t = glyphs.get(ch)
-        if t is None or t.shape[0] > cell.shape[0] or t.shape[1] > cell.shape[1]:
+        if t is None:
             continue
-        scores[ch] = float(cv2.matchTemplate(cell, t, cv2.TM_CCOEFF_NORMED).max())
+        h, w = max(t.shape[0], tight.shape[0] + 2 * PAD), max(t.shape[1], tight.shape[1] + 2 * PAD)
+        canvas = _centred(tight, h + 2 * SHIFT, w + 2 * SHIFT)
+        scores[ch] = float(cv2.matchTemplate(canvas, _centred(t, h, w), cv2.TM_CCOEFF_NORMED).max())
     return scores
 
 

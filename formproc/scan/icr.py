@@ -2,8 +2,9 @@
 
 The model is a small convolutional network trained by `python -m formproc.scan.train` on cells
 cut out by this scanner from synthetic pages hand-printed in the Debian handwriting fonts (and
-typed in a printer font); its weights live in `formproc/scan/data/icr.npz` and run with numpy. Input: one cell's ink darkness (0 = paper, 1 = full ink) with the
-box lines still possibly at its edges; output: candidate characters with probabilities.
+typed in a printer font); its weights live in `formproc/scan/data/icr.npz` and run with numpy.
+Input: one cell's ink darkness (0 = paper, 1 = full ink) with the box lines still possibly at its
+edges; output: candidate characters with probabilities.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def load_model() -> Recogniser:
         ref = resources.files("formproc.scan").joinpath("data", MODEL_FILE)
         with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
             weights = {k: data[k] for k in data.files}
-    except (FileNotFoundError, OSError, ValueError):
-        raise InputError(f"character model {MODEL_FILE} is missing or damaged; "
+        return Recogniser(weights)
+    except (FileNotFoundError, OSError, ValueError, KeyError):
+        raise InputError(f"character model {MODEL_FILE} is missing, damaged or of an older format; "
                          "rebuild it with: python -m formproc.scan.train") from None
-    return Recogniser(weights)

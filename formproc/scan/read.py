@@ -29,6 +29,7 @@ from formproc.scan.text import read_lines
 
 MARK = 0.07  # option coverage above which a box counts as marked
 PRINT_SCALES = (0.9, 1.0, 1.1)  # printed box font sizes tried, relative to the template's
+ICR_FLOOR = 0.01  # the recogniser's probability of a character outside its top five
 STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which the word is struck
 
 
@@ -58,12 +59,13 @@ class FieldRead:
     ink: float = 0.0  # share of the field covered by ink
     word_confidences: list[float] = dc_field(default_factory=list)  # tesseract's, 0-100, text fields
     writing: str = ""  # boxed fields: "print" (matches the printer's box font) or "hand"
-    print_match: float = 0.0  # boxed fields: mean best correlation of the written cells with the font
+    print_match: float = 0.0  # boxed fields: median best correlation of the written cells with the font
 
     def details(self) -> dict[str, Any]:
         """Per-cell / per-option evidence for the JSON output."""
         if self.cells:
-            return {"writing": self.writing, "print_match": round(self.print_match, 3), "cells": [{"top": [[c, round(p, 3)] for c, p in cell.candidates[:3]],
+            return {"writing": self.writing, "print_match": round(self.print_match, 3),
+                    "cells": [{"top": [[c, round(p, 3)] for c, p in cell.candidates[:3]],
                                **cell.ink.to_dict()} for cell in self.cells]}
         if self.coverage:
             return {"coverage": {k: round(v, 3) for k, v in self.coverage.items()}}
@@ -112,16 +114,19 @@ def read_boxes(specs: list, page: CleanPage, model: Recogniser,
             top = [(c, p * (1 - blank)) for c, p in model.top_k(probs[row:row + 1], 5, charset(spec))[0]]
             cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
     if box_fonts:
+        found: list[tuple[str, float]] = []
         for spec in specs:
-            _read_print(spec, out[spec.name], crops, box_fonts, charset(spec))
+            _read_print(spec, out[spec.name], crops, box_fonts, charset(spec), found)
     for fr in out.values():
         fr.raw = "".join(c.candidates[0][0] if c.candidates else " " for c in fr.cells).strip()
         fr.ink = float(np.mean([c.ink.ink for c in fr.cells])) if fr.cells else 0.0
     return out
 
 
-def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], allowed: str) -> None:
-    """Decide print or hand for a boxed field; for print, the font templates' candidates."""
+def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], allowed: str,
+                found: list[tuple[str, float]]) -> None:
+    """Decide print or hand for a boxed field; for print, the font templates' candidates. `found`
+    keeps the page's printed (font, scale) once a field has shown it."""
     from formproc.render.printing import box_font_size
 
     written = [i for i in range(len(fr.cells)) if (spec.name, i) in crops]
@@ -130,27 +135,39 @@ def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], al
         fr.writing = ""
         return
     nominal = box_font_size(spec)
-    # which font, at which size as printed (printers and scanners scale a little): tried on a few cells
-    probe = written[:3]
-    best_fit: tuple[float, dict[str, np.ndarray]] = (-1.0, {})
-    for box_font in box_fonts:
-        for scale in PRINT_SCALES:
-            glyphs = templates(box_font, round(nominal * scale, 2))
-            fit = float(np.mean([max(match_cell(crops[(spec.name, i)], glyphs, allowed).values(), default=0.0)
-                                 for i in probe]))
-            if fit > best_fit[0]:
-                best_fit = (fit, glyphs)
-    glyphs = best_fit[1]
+    # which font, at which size as printed (printers and scanners scale a little): tried on a few
+    # cells of each field until a printed field with letters has shown it for the page
+    if not found:
+        probe = written[:3]
+        best_fit: tuple[float, tuple[str, float]] = (-1.0, (box_fonts[0], 1.0))
+        for box_font in box_fonts:
+            for scale in PRINT_SCALES:
+                glyphs = templates(box_font, round(nominal * scale, 2))
+                fit = float(np.mean([max(match_cell(crops[(spec.name, i)], glyphs, allowed).values(), default=0.0)
+                                     for i in probe]))
+                if fit > best_fit[0]:
+                    best_fit = (fit, (box_font, scale))
+        choice = best_fit[1]
+    else:
+        choice = found[0]
+    glyphs = templates(choice[0], round(nominal * choice[1], 2))
     scores = {i: match_cell(crops[(spec.name, i)], glyphs, allowed) for i in written}
     fit = float(np.median([max(sc.values(), default=0.0) for sc in scores.values()]))
     fr.print_match = max(0.0, fit)
     if fit < PRINTED_MATCH:
         return
     fr.writing = "print"
+    if not found and len(allowed) > 12:  # digits look alike in the fonts: letters tell them apart
+        found.append(choice)
     for i in written:
         cell = fr.cells[i]
         blank = blank_probability(cell.ink.ink)
-        top = [(c, p * (1 - blank)) for c, p in glyph_candidates(scores[i])]
+        # the font's and the recogniser's evidence together (the recogniser also learnt print)
+        icr = {c: p for c, p in cell.candidates if c != " "}
+        icr_total = sum(icr.values()) or 1.0
+        joint = {c: p * max(icr.get(c, 0.0) / icr_total, ICR_FLOOR) for c, p in glyph_candidates(scores[i], 8)}
+        total = sum(joint.values()) or 1.0
+        top = [(c, p / total * (1 - blank)) for c, p in joint.items()]
         cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
 
 
@@ -173,9 +190,9 @@ def strike_score(ink: np.ndarray, x: float, y: float, w: float, h: float) -> flo
 
 def read_options(spec, page: CleanPage) -> FieldRead:
     """A checkbox or choice: coverage of every option."""
-    ink = np.where(page.form, 0.0, page.ink)
-    fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
     strike = getattr(spec, "mark", None) == "strike"
+    ink = np.where(page.form_thin if strike else page.form, 0.0, page.ink)
+    fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
     for opt in spec.options:
         if strike:  # a line through the word
             fr.coverage[str(opt.value)] = strike_score(ink, opt.x, opt.y, opt.w, opt.h)

@@ -3,14 +3,16 @@
 
 - Every line is warped straight from the source image (not from the 8 px/mm registered page) at
   `TEXT_PX_PER_MM`, its ink measured on the red channel against the local paper, the preprinted
-  marks of the blank removed (with the whole rows of the field's dotted rule). All lines of a page go to one tesseract run, stacked with wide gaps (`--psm 6`).
+  marks of the blank and the field's dotted rule removed, stamp ink and the rosette gated out by
+  colour. All lines of a page go to one tesseract run, stacked with wide gaps (`--psm 6`); a line
+  that run missed is read again on its own (`--psm 7`).
 - Corrections: a word-initial `l` before a lower-case letter where a capital is due is `I`
   (tesseract reads DejaVu Sans "Iași" as "lași"); digits-only fields (money, numbers) map the
   usual letter look-alikes to digits; fields whose values come from a catalog (CAS codes) are
   matched to the catalog, one character off at most.
 - Confidence: tesseract's word confidences are not probabilities; a line is as sure as its least
-  sure word, mapped so that a reading with a doubtful word stays under 0.5, and a catalog match
-  or a valid money amount is what lifts it.
+  sure word (words dropped as debris included), mapped so that a reading with a doubtful word
+  stays under 0.5; an exact catalog match is what lifts it.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formproc.scan.clean import CleanPage, red_print, stamp_gate
+from formproc.scan.clean import CleanPage, red_print, writing_gate
 from formproc.scan.register import PX_PER_MM
 
 TEXT_PX_PER_MM = 12.0  # about 300 dpi, tesseract's best size for 9-10 pt text
 MARGIN_MM = 1.0  # the line is taken a little wider than its field
 GAP = 30  # white pixels between stacked lines
+MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed them
 RULE_MM = 0.6  # how far outside a field its dotted rule may lie
 #: fields whose value is a code of the CAS catalog
 CAS_FIELDS = ("insuredOrgUnit", "conventionCas", "casIssuer")
@@ -63,13 +66,13 @@ def _form_crop(page: CleanPage, x: float, y: float, w: float, h: float, shape: t
 
 
 def _darkness(rgb: np.ndarray) -> np.ndarray:
-    """Red-channel darkness (0-1) of the writing against the local paper, stamp ink gated out."""
+    """Red-channel darkness (0-1) of the writing against the local paper, stamp and rosette gated out."""
     out = []
-    for c in (0, 2):
+    for c in range(3):
         ch = rgb[:, :, c].astype(np.float32)
         bg = cv2.GaussianBlur(cv2.dilate(ch, cv2.getStructuringElement(cv2.MORPH_RECT, (31, 31))), (0, 0), 5)
         out.append(np.clip(1.0 - ch / np.maximum(bg, 1.0), 0.0, 1.0))
-    return out[0] * stamp_gate(out[0], out[1])
+    return out[0] * writing_gate(*out)
 
 
 def _rules(ink: np.ndarray) -> np.ndarray:
@@ -140,14 +143,41 @@ def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list
     out = {}
     for name, items in words.items():
         items.sort(key=lambda t: (t[0], t[1]))
-        kept = [t for t in items if _word_kept(t[2], t[3])]
+        kept = _trim(items)
+        # a dropped word with letters may have been writing: it lowers the line's confidence too
+        doubtful = [t for t in items if t not in kept and any(ch.isalnum() for ch in t[2])]
         if kept:
-            out[name] = (" ".join(t[2] for t in kept), [max(0.0, t[3]) for t in kept])
+            out[name] = (" ".join(t[2] for t in kept), [max(0.0, t[3]) for t in kept + doubtful])
     return out
 
 
+def ocr_line(img: np.ndarray) -> tuple[str, list[float]] | None:
+    """One line on its own (`--psm 7`): for a line the stacked run returned nothing for."""
+    import pytesseract
+
+    padded = cv2.copyMakeBorder(img, GAP, GAP, GAP, GAP, cv2.BORDER_CONSTANT, value=255)
+    data = pytesseract.image_to_data(padded, lang="ron", config="--psm 7 --oem 1",
+                                     output_type=pytesseract.Output.DICT)
+    items = [((0,), 0, w.strip(), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
+    kept = _trim(items)
+    if not kept:
+        return None
+    return " ".join(t[2] for t in kept), [max(0.0, t[3]) for t in items if any(ch.isalnum() for ch in t[2])]
+
+
+def _trim(items: list) -> list:
+    """The words of a line without debris: no letters or digits anywhere, or doubtful short words
+    at either end (stamp, rosette and box-line remnants lie beside the writing, not inside it)."""
+    words = [t for t in items if any(ch.isalnum() for ch in t[2])]
+    while words and not _word_kept(words[-1][2], words[-1][3]):
+        words.pop()
+    while words and not _word_kept(words[0][2], words[0][3]):
+        words.pop(0)
+    return words
+
+
 def _word_kept(word: str, conf: float) -> bool:
-    """Whether a tesseract word is writing, not debris of box lines, stamps or the rosette."""
+    """Whether a word at the end of a line is writing, not debris of box lines, stamps or the rosette."""
     letters = sum(ch.isalnum() for ch in word)
     if letters == 0:
         return False
@@ -161,6 +191,8 @@ def _punctuation(text: str) -> str:
     a capitalised word is the comma of an address."""
     text = re.sub(r"(?<=[A-ZĂÂÎȘȚ])!", "I", text)
     text = re.sub(r"(?<=\w)!", "l", text)
+    text = re.sub(r"\b([A-Za-z]{1,3})\.(?=\d)", r"\1. ", text)  # nr.3, ap.7
+    text = re.sub(r",(?=[^\s\d])|(?<=\D),(?=\d)", ", ", text)  # 2,ap. / Iași,Str.
     return re.sub(r"(\b\w{4,})\.(?= [A-ZĂÂÎȘȚ])", r"\1,", text)
 
 
@@ -249,4 +281,9 @@ def read_lines(specs: list, page: CleanPage) -> dict[str, dict[str, Any]]:
     if images:
         for name, (text, confs) in ocr_lines(images).items():
             out[name]["raw"], out[name]["confs"] = text, confs
+        missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01]
+        for name, img in missed[:MAX_RETRIES]:
+            line = ocr_line(img)
+            if line is not None:
+                out[name]["raw"], out[name]["confs"] = line
     return out

@@ -1,0 +1,108 @@
+"""Reading stages on small synthetic inputs: the colour gate for stamps and the rosette, the
+printed-box font matcher, strike lines, text-line corrections and confidence, and the
+registration's refinement."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import cv2
+import numpy as np
+
+from formproc.layout import load_template
+from formproc.scan.clean import channel_darkness, writing_gate
+from formproc.scan.glyphs import PRINTED_MATCH, candidates, match_cell, templates
+from formproc.scan.read import strike_score
+from formproc.scan.register import reference_for, register
+from formproc.scan.text import _cas_code, correct
+from scan_helpers import sample_page
+
+TPL = load_template("ccm-2025")
+ON = date(2025, 9, 1)
+
+
+def _patch(colour: tuple[int, int, int], alpha: float, paper=(247, 222, 228)) -> np.ndarray:
+    """A page of `paper` with a square of ink blended in multiplicatively (as formproc.sample)."""
+    page = np.full((60, 60, 3), paper, np.float32) / 255
+    a = np.zeros((60, 60, 1), np.float32)
+    a[20:40, 20:40] = alpha
+    page = page * (1 - a) + np.float32(colour) / 255 * a * page
+    return (page * 255).astype(np.uint8)
+
+
+def _gate_at_centre(img: np.ndarray) -> float:
+    d = [channel_darkness(img[:, :, c]) for c in range(3)]
+    return float(writing_gate(*d)[30, 30])
+
+
+def test_colour_gate_keeps_writing_and_drops_stamp_and_rosette():
+    assert _gate_at_centre(_patch((95, 75, 175), 0.45)) > 0.9  # faint carbon on a pink copy
+    assert _gate_at_centre(_patch((35, 55, 165), 1.0, (250, 250, 248))) > 0.9  # ballpoint
+    assert _gate_at_centre(_patch((25, 25, 30), 1.0, (250, 250, 248))) > 0.9  # toner
+    assert _gate_at_centre(_patch((80, 115, 235), 0.5)) < 0.1  # stamp-pad blue, as dark in red
+    assert _gate_at_centre(_patch((242, 167, 191), 1.0, (250, 250, 248))) < 0.1  # the rosette
+
+
+def test_font_matcher_reads_printed_cells_and_rejects_hand_shapes():
+    glyphs = templates(TPL.drawing.font, 11.0)
+    rng = np.random.default_rng(1)
+    for ch in "0123456789CMOQ":
+        cell = np.zeros((48, 40), np.float32)
+        g = glyphs[ch]
+        y, x = (48 - g.shape[0]) // 2 + 1, (40 - g.shape[1]) // 2 - 1
+        cell[y:y + g.shape[0], x:x + g.shape[1]] = g
+        cell = np.clip(cv2.GaussianBlur(cell, (0, 0), 0.7) + rng.normal(0, 0.05, cell.shape), 0, 1)
+        cell[2, 3] = 1.0  # a speck of stamp beside the glyph does not matter
+        scores = match_cell(cell, glyphs, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        assert candidates(scores)[0][0] == ch and max(scores.values()) > PRINTED_MATCH
+    # a hand-drawn cross is not a printed character
+    cross = np.zeros((48, 40), np.float32)
+    cv2.line(cross, (8, 10), (32, 38), 1.0, 3)
+    cv2.line(cross, (30, 8), (10, 40), 1.0, 3)
+    assert max(match_cell(cross, glyphs, "0123456789").values()) < PRINTED_MATCH
+    # a part of a glyph (the bar of an E) is not the whole glyph "-"
+    e = np.zeros((48, 40), np.float32)
+    g = glyphs["E"]
+    e[10:10 + g.shape[0], 8:8 + g.shape[1]] = g
+    assert candidates(match_cell(e, glyphs, "E-F"))[0][0] == "E"
+
+
+def test_strike_line_scores_above_a_blot():
+    ink = np.zeros((40, 200), np.float32)
+    cv2.line(ink, (5, 20), (195, 21), 1.0, 3)
+    blot = np.zeros((40, 200), np.float32)
+    cv2.circle(blot, (100, 20), 15, 1.0, -1)
+    px = 8.0  # the canonical pixels per mm
+    assert strike_score(ink, 0, 0, 200 / px, 40 / px) > 0.8
+    assert strike_score(blot, 0, 0, 200 / px, 40 / px) < 0.15
+
+
+def test_text_corrections_and_confidence():
+    address, doctor = TPL.field("address"), TPL.field("doctorName")
+    value, conf, flags = correct(address, "lași. Str. Lăpușneanu nr.3", [96, 95, 97, 96], ON)
+    assert value == "Iași, Str. Lăpușneanu nr. 3" and conf > 0.7 and flags == ["corrected"]
+    assert correct(doctor, "Dr. lonescu Elena", [96, 96, 96], ON)[0] == "Dr. Ionescu Elena"
+    assert correct(TPL.field("ward"), "Medicină internă", [96, 96], ON)[0] == "Medicină internă"
+    # one doubtful word: the line is not trusted
+    assert correct(address, "Iași, Str. Florilor nr. 45", [96, 96, 70, 96, 96], ON)[1] < 0.5
+    # a CAS code is matched to the catalog; one character off is a low-confidence correction
+    assert _cas_code("CAȘ-IS", ON) == ("CAS-IS", True)
+    assert correct(TPL.field("insuredOrgUnit"), "CAS-G]", [90], ON)[0] == "CAS-GJ"
+    value, conf, flags = correct(TPL.field("insuredOrgUnit"), "CAS-ISS", [96], ON)
+    assert value == "CAS-IS" and conf < 0.5 and "corrected" in flags
+    assert correct(TPL.field("insuredOrgUnit"), "Ce-a în", [96], ON)[2] == ["invalid"]
+    # money: look-alike letters become digits, but the value is then not trusted
+    value, conf, _ = correct(TPL.field("baseAmount"), "27670,0O", [97], ON)
+    assert value == "27670,00" and conf < 0.5
+    assert correct(TPL.field("baseAmount"), "1844,67", [97], ON)[1] > 0.8
+
+
+def test_registration_refines_to_the_pixel():
+    ref = reference_for(TPL)
+    s = sample_page(13, mode="printed", copy="green", turn=270)
+    reg = register(s.image, ref)
+    assert reg.aligned and reg.method.endswith("+refined")
+    # the blank's printed marks fall on the warped page's dark pixels
+    dark = reg.warped[:, :, 0] < 150
+    marks = ref.gray < 120
+    assert float((dark & marks).sum()) / float(marks.sum()) > 0.6
