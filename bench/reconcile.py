@@ -36,6 +36,7 @@ def main() -> None:
     stats: dict[str, Counter] = defaultdict(Counter)
     false_corr: Counter = Counter()
     false_diff: Counter = Counter()
+    by_copy: Counter = Counter()
     paraph = Counter()
     pages = unaligned = 0
     uncorrected_fields = 0
@@ -72,8 +73,10 @@ def main() -> None:
             if f.name in truth:
                 continue
             uncorrected_fields += 1
+            by_copy[sample.meta["copy"] + " fields"] += 1
             if f.name in differences:
                 false_diff[f"{f.name} ({differences[f.name].status})"] += 1
+                by_copy[sample.meta["copy"]] += 1
     print(f"template {template.name}, {pages} pages (seed {args.seed}), {unaligned} not aligned")
     print(f"{'style':<10} {'corrected':>9} {'found':>8} {'new exact':>10} {'old exact':>10} {'diff right':>10}")
     for style in sorted(stats):
@@ -90,6 +93,9 @@ def main() -> None:
           f"({sum(false_corr.values()) / max(1, uncorrected_fields):.2%}) {dict(false_corr.most_common(6))}")
     print(f"false differences on uncorrected fields: {sum(false_diff.values())} in {uncorrected_fields} fields "
           f"({sum(false_diff.values()) / max(1, uncorrected_fields):.2%}) {dict(false_diff.most_common(8))}")
+    print("  by copy: " + ", ".join(f"{c} {by_copy[c]}/{by_copy[c + ' fields']}" for c in ("white", "pink", "green")))
+    kinds = Counter(template.field(k.split(" ")[0]).kind for k in false_diff.elements())
+    print(f"  by field kind: {dict(kinds)}")
     for key in ("with paraph", "without paraph"):
         n = paraph[key + " total"]
         print(f"no-paraph warning, corrections {key}: {paraph[key + ' warned']}/{n}")

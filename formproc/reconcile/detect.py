@@ -53,6 +53,7 @@ class Strike:
     y: float
     angle: float
     cells: list[int]
+    thickness: float = 0.5  # mm
 
 
 @dataclass
@@ -100,7 +101,7 @@ def find_strikes(ink: np.ndarray, form: np.ndarray, spec: FieldSpec) -> list[Str
     top = int(round((1.0 + spec.h * BAND[0]) * PX))
     bottom = int(round((1.0 + spec.h * BAND[1]) * PX))
     kernel = np.ones((1, int(MIN_STRIKE * spec.cell_width * PX)), np.uint8)
-    best: tuple[tuple[int, int], float, list[tuple[int, int, int]]] | None = None
+    best: tuple[tuple[int, int], float, list[tuple[int, int, int, int]]] | None = None
     for angle in ANGLES:
         turned = _rotate(crop, angle) if angle else crop
         turned = cv2.morphologyEx(turned, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
@@ -108,39 +109,41 @@ def find_strikes(ink: np.ndarray, form: np.ndarray, spec: FieldSpec) -> list[Str
         if not runs.any():
             continue
         n, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        found = [(int(st[0]), int(st[2]), int(st[1] + st[3] // 2 + top)) for st in stats[1:]]
-        longest = (max(w for _, w, _ in found), sum(w for _, w, _ in found))  # the slant that straightens the line
+        found = [(int(st[0]), int(st[2]), int(st[1] + st[3] // 2 + top), int(st[3])) for st in stats[1:]]
+        longest = (max(f[1] for f in found), sum(f[1] for f in found))  # the slant that straightens the line
         if best is None or longest > best[0]:
             best = (longest, angle, found)
     if best is None:
         return []
-    merged: list[list[float]] = []  # pieces of one line broken by a pen skip: x0, x1, y (mm)
-    for x, width, y in sorted(best[2]):
+    merged: list[list[float]] = []  # pieces of one line broken by a pen skip: x0, x1, y, thickness (mm)
+    for x, width, y, height in sorted(best[2]):
         x0 = spec.x - pad + x / PX
         x1, y_mm = x0 + width / PX, spec.y - 1.0 + y / PX
         if merged and x0 - merged[-1][1] < 0.6 * spec.cell_width and abs(y_mm - merged[-1][2]) < 1.0:
             merged[-1][1] = max(merged[-1][1], x1)
+            merged[-1][3] = max(merged[-1][3], height / PX)
             continue
-        merged.append([x0, x1, y_mm])
+        merged.append([x0, x1, y_mm, height / PX])
     out = []
-    for x0, x1, y_mm in merged:
+    for x0, x1, y_mm, thick in merged:
         # a strike runs through a box from side to side; a glyph's own stroke stops short of its sides
         cells = [i for i, c in enumerate(spec.cell_rects()) if x0 <= c.x + 0.15 * c.w and x1 >= c.x2 - 0.15 * c.w]
         if cells:
-            out.append(Strike(x0, x1, y_mm, best[1], cells))
+            out.append(Strike(x0, x1, y_mm, best[1], cells, thick))
     return out
 
 
-def _without_strikes(ink: np.ndarray, strikes: list[Strike]) -> np.ndarray:
-    """The page's ink with the strike lines' bands cleared."""
+def _without_strikes(ink: np.ndarray, strikes: list[Strike], margin: float = 0.25) -> np.ndarray:
+    """The page's ink with the strike lines cleared (each line's thickness plus `margin` mm)."""
     out = ink.copy()
     for strike in strikes:
-        x0, x1 = int(strike.x0 * PX), int(strike.x1 * PX)
+        x0, x1 = int((strike.x0 - 0.5) * PX), int((strike.x1 + 0.5) * PX)  # the pen's ends taper off
         xc = (x0 + x1) / 2
         slope = np.tan(np.radians(-strike.angle))
+        half = (strike.thickness / 2 + margin) * PX
         for x in range(max(0, x0), min(out.shape[1], x1)):
             yc = strike.y * PX + (x - xc) * slope
-            out[max(0, int(yc - 3)):int(yc + 4), x] = 0
+            out[max(0, int(yc - half)):int(yc + half) + 1, x] = 0
     return out
 
 
@@ -203,6 +206,18 @@ def _line_reads(model: Recogniser, clean: np.ndarray, rect: Rect, allowed: str) 
     return out, float(binary.mean())
 
 
+def _inpainted(ink: np.ndarray, strikes: list[Strike], spec: FieldSpec) -> np.ndarray:
+    """The field's ink with the strike lines painted over from the strokes around them, so that
+    the glyphs they crossed are whole again for reading the old value."""
+    rows, cols = to_px(Rect(x=spec.x - 1.0, y=spec.y, w=spec.w + 2.0, h=spec.h), PX)
+    crop = ink[rows, cols]
+    line = (_without_strikes(np.ones_like(ink), strikes, margin=0.15)[rows, cols] == 0).astype(np.uint8)
+    painted = cv2.inpaint((np.clip(crop, 0, 1) * 255).astype(np.uint8), line, 2, cv2.INPAINT_TELEA)
+    out = ink.copy()
+    out[rows, cols] = painted.astype(np.float32) / 255
+    return out
+
+
 def _faint_ink(ink: np.ndarray, rect: Rect) -> bool:
     """Whether a box holds writing too faint for the page's ink scale (a carbon copy's)."""
     rows, cols = to_px(Rect(x=rect.x + rect.w * 0.15, y=rect.y + rect.h * 0.15, w=rect.w * 0.7, h=rect.h * 0.7), PX)
@@ -255,16 +270,24 @@ def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarr
     # a faint carbon copy corrected in strong ballpoint: the page's ink scale follows the pen, and the
     # scanner may take the copy's own writing for empty boxes; such boxes are read again, stretched
     faint = [i for i, r in enumerate(spec.cell_rects()) if scanned[i].blank and _faint_ink(unstruck, r)]
-    written = set(_written(scanned)) | set(struck) | set(faint)
-    # the old value: the struck boxes read again without the line, the others as the scanner read them
-    old_cells = list(scanned)
-    for i in sorted(set(struck) | set(faint)):
+    # a strike running on past the value leaves ink in empty boxes: they are not written
+    touched = {i for i, r in enumerate(spec.cell_rects()) if any(r.x2 > st.x0 - 0.5 and r.x < st.x1 + 0.5
+                                                                  for st in strikes)}
+    written = {i for i in _written(scanned) if i not in touched or i in struck
+               or _faint_ink(unstruck, spec.cell_rects()[i])} | set(struck) | set(faint)
+    # the old value: the struck and the faint boxes read again (without the line, stretched), the
+    # others as the scanner read them
+    old_cells = [c if i in written else CellRead([], c.ink) for i, c in enumerate(scanned)]
+    repaired = _inpainted(clean, strikes, spec)
+    for i in sorted(written):
         rows, cols = to_px(spec.cell_rects()[i], PX)
-        again = _cell(model, _stretched(unstruck[rows, cols]), allowed)
-        old_cells[i] = again or CellRead([], scanned[i].ink)
+        box = repaired[rows, cols]
+        if i in struck or i in faint or (box.size and float(np.percentile(box, 99.5)) < 0.9):
+            again = _cell(model, _stretched(box), allowed)  # struck, or faint beside a strong pen
+            old_cells[i] = again or CellRead([], scanned[i].ink)
     old_text, old_conf, _ = _decode(spec, old_cells, on)
     zones = beside_zones(template, spec.name)
-    hand = _without_strikes(hand, strikes)
+    hand = _without_strikes(hand, strikes, margin=0.6)
     if not set(struck) >= written:  # some boxes struck: each one's new character above/below it
         best: tuple[tuple[bool, float, float], str | None, float, list[str], Rect] | None = None
         for zone in (z for z in zones if z.side in ("above", "below")):

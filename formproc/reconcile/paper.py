@@ -42,6 +42,7 @@ class PaperValue:
     corrected: bool = False
     old: Any = None  # the struck value, when legible (canonical JSON)
     warnings: list[str] = dc_field(default_factory=list)
+    doubtful: bool = False  # read, but not as the field's grammar wants: unreadable unless it agrees
 
 
 @dataclass
@@ -141,8 +142,10 @@ def _values(template: Template, scan: dict[str, Any], corrections: dict[str, Fie
         value = record.get(name)
         flags = info.get("flags") or []
         raw = str(info.get("raw") or "").strip()
-        unreadable = "invalid" in flags or "multiple-marks" in flags or (value is None and raw != "")
-        out[name] = PaperValue(value, float(info.get("confidence", 0.0)), not unreadable)
+        unreadable = "multiple-marks" in flags or (value is None and raw != "")
+        # a reading outside the field's grammar is only trusted where it agrees with the stored value
+        out[name] = PaperValue(value, float(info.get("confidence", 0.0)), not unreadable,
+                               doubtful="invalid" in flags)
     return out
 
 

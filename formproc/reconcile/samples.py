@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from formproc.errors import InputError
 from formproc.fieldvalues import from_form, to_form
 from formproc.files import write_atomic
 from formproc.layout import FieldSpec, Rect, Template, load_template
@@ -89,7 +90,7 @@ def _mutate(spec: FieldSpec, text: str, rng: np.random.Generator, on: date) -> s
             continue
         try:
             from_form(spec, candidate)
-        except Exception:  # noqa: BLE001 - a candidate the record cannot hold is simply skipped
+        except InputError:  # a candidate the record cannot hold is simply skipped
             continue
         return candidate
     return None
@@ -273,7 +274,14 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     from formproc.render.printing import render_records
     from formproc.sample import CARBON, PAPER, _distort, _pick, _rasterise, random_record
 
-    record = record or random_record(rng, template)
+    if record is None:  # a random record whose series the blank can hold (some do not fit the box)
+        for _ in range(20):
+            record = random_record(rng, template)
+            try:
+                render_blank(template, record)
+                break
+            except InputError:
+                continue
     if fields is None:
         pool = correctable(template, record)
         fields = [str(n) for n in rng.choice(pool, size=min(len(pool), count or int(rng.integers(1, 4))), replace=False)]
