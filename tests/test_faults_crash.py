@@ -153,7 +153,7 @@ def test_killed_report_generation_leaves_the_previous_output_intact(tmp_path, fo
     assert out.read_bytes().startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<report ')
 
 
-def test_killed_batch_scan_leaves_no_output_and_can_be_run_again(tmp_path, formproc_home):
+def test_killed_batch_scan_leaves_no_output_and_resumes(tmp_path, formproc_home):
     pages = []
     for n in range(3):
         path = tmp_path / f"page{n}.png"
@@ -165,6 +165,8 @@ def test_killed_batch_scan_leaves_no_output_and_can_be_run_again(tmp_path, formp
     killed = _run(["-c", CLI_KILLED_AT_SECOND_SCAN, "scan", *pages, "--workers", "1", "-o", str(out)], tmp_path, env)
     assert killed.returncode == -signal.SIGKILL
     assert not out.exists()
+    partial = tmp_path / "scan.jsonl.partial"
+    assert [json.loads(line)["source"] for line in partial.read_text().splitlines()] == ["page0.png"]
 
     streamed = _run(["-c", CLI_KILLED_AT_SECOND_SCAN, "scan", *pages, "--workers", "1"], tmp_path, env)
     assert streamed.returncode == -signal.SIGKILL
@@ -173,5 +175,7 @@ def test_killed_batch_scan_leaves_no_output_and_can_be_run_again(tmp_path, formp
 
     again = _run(["-m", "formproc.cli", "scan", *pages, "--workers", "1", "-o", str(out)], tmp_path, env)
     assert again.returncode == 0, again.stderr
+    assert "resuming, 1 file(s)" in again.stderr  # page0 is not read again
     assert [json.loads(line)["source"] for line in out.read_text().splitlines()] == ["page0.png", "page1.png",
                                                                                       "page2.png"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("scan.")) == ["scan.jsonl"]

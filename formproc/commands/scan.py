@@ -27,45 +27,92 @@ def _scan_one(path: str, template: str | None) -> tuple[str, list[dict] | None, 
         return path, None, str(exc)
 
 
+def _resume_state(partial: str) -> tuple[int, set[str]]:
+    """Where an interrupted run stopped: the byte length of its whole file blocks and those files.
+
+    After each file's pages are appended to OUT.partial and synced, "<length>\t<input path>" is
+    appended to OUT.partial.done; a block without its line is scanned again.
+    """
+    try:
+        with open(partial + ".done", encoding="utf-8") as fh:
+            entries = [ln.rstrip("\n").split("\t", 1) for ln in fh if ln.endswith("\n")]
+        length, done = 0, set()
+        for size, path in entries:
+            length, done = int(size), done | {path}
+        if os.path.getsize(partial) < length:
+            return 0, set()
+        return length, done
+    except (OSError, ValueError, UnicodeDecodeError):
+        return 0, set()
+
+
 @app.command()
 def scan(inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="PNG, JPEG, TIFF or PDF scans"),
          template: Optional[str] = typer.Option(None, "--template", help="form template (default: by the date read)"),
          output: Optional[str] = typer.Option(None, "-o", "--output", help="write JSON Lines here (default: stdout)"),
          workers: Optional[int] = typer.Option(None, "--workers", min=1, help="processes (default: all cores)")) -> None:
-    """Read every field of scanned certificates: one JSON object per page."""
+    """Read every field of scanned certificates: one JSON object per page.
+
+    With -o, pages go to OUT.partial as each file is read and OUT appears, whole, at the end; a run
+    that was interrupted resumes from OUT.partial when started again with the same -o.
+    """
     if template is not None:
         from formproc.layout import load_template
 
         load_template(template)
+    todo = list(inputs)
+    partial = f"{output}.partial" if output is not None else None
+    sink = journal = None
+    wrote = False
+    if partial is not None:
+        length, done = _resume_state(partial) if os.path.exists(partial) else (0, set())
+        todo = [p for p in inputs if p not in done]
+        if done:
+            print(f"formproc: resuming, {len(done)} file(s) already read in {partial}", file=sys.stderr)
+        try:
+            sink = open(partial, "ab")
+            sink.truncate(length)
+            journal = open(partial + ".done", "a" if done else "w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+        wrote = length > 0
     n = workers or os.cpu_count() or 1
-    lines: list[str] = []
     failed = False
-    if n == 1 or len(inputs) == 1:
-        results = (_scan_one(p, template) for p in inputs)
+    if n == 1 or len(todo) <= 1:
+        results = (_scan_one(p, template) for p in todo)
         pool = None
     else:
-        pool = ProcessPoolExecutor(max_workers=min(n, len(inputs)))
-        results = pool.map(_scan_one, inputs, [template] * len(inputs))
+        pool = ProcessPoolExecutor(max_workers=min(n, len(todo)))
+        results = pool.map(_scan_one, todo, [template] * len(todo))
     try:
         for path, pages, error in results:
             if error is not None:
                 print(f"formproc: {error}", file=sys.stderr)
                 failed = True
                 continue
-            for page in pages or []:
-                line = json.dumps(page, ensure_ascii=False) + "\n"
-                if output is None:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                else:
-                    lines.append(line)
+            block = "".join(json.dumps(page, ensure_ascii=False) + "\n" for page in pages or [])
+            if sink is None:
+                sys.stdout.write(block)
+                sys.stdout.flush()
+            else:
+                sink.write(block.encode("utf-8"))
+                sink.flush()
+                os.fsync(sink.fileno())
+                journal.write(f"{sink.tell()}\t{path}\n")
+                journal.flush()
+                wrote = wrote or bool(block)
     finally:
         if pool is not None:
             pool.shutdown()
-    if output is not None and (lines or not failed):  # no output file when every input was refused
-        from formproc.files import write_atomic
-
-        write_atomic(output, "".join(lines))
+        for fh in (sink, journal):
+            if fh is not None:
+                fh.close()
+    if partial is not None:
+        if wrote or not failed:  # no output file when every input was refused
+            os.replace(partial, output)
+        else:
+            os.unlink(partial)
+        os.unlink(partial + ".done")
     if failed:
         raise typer.Exit(2)
 
