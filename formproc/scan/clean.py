@@ -7,8 +7,9 @@ rosettes and pink/green paper barely absorb while blue ballpoint, bluish-violet 
 toner absorb it strongly. Stamp-pad ink is a saturated blue that darkens the blue channel far
 less than writing does, the pink rosette darkens green far more than red: the channel ratios
 gate both out (`writing_gate`). The
-signal is stretched so that the page's writing reaches 1 (carbon copies are fainter), and the
-preprinted marks of the reference blank are masked out.
+signal is stretched so that the page's writing reaches 1 (carbon copies are fainter; a few areas
+of much darker pen, such as a ballpoint correction on a carbon copy, neither set that scale nor are
+stretched beyond their own darkness), and the preprinted marks of the reference blank are masked out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ INK_LEVEL = 0.35
 STAMP_RATIO = 0.2
 #: green/red darkness ratio above which a mark is the pink rosette (fully gated out one unit above)
 ROSETTE_RATIO = 3.0
+#: stroke pixels an area needs for its own strength, and written areas needed for their median
+MIN_AREA_STROKES = 25
+MIN_AREAS = 5
+#: an area whose strokes are this many times darker than the median area's is left out of it
+OUTLIER = 1.4
+#: red-channel darkness only a pen reaches (blue ballpoint ~0.85; carbon copies stay below ~0.5)
+PEN = 0.6
 
 
 @dataclass
@@ -92,18 +100,37 @@ def form_mask(reference_gray: np.ndarray) -> np.ndarray:
     return cv2.dilate(dark.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
 
 
+def writing_strength(dark: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]]) -> float:
+    """The writing's darkness: the 97th percentile of the strokes in the written areas, leaving out
+    areas whose own strokes are much darker than the median area's (a ballpoint correction on a
+    carbon copy), so that a few of them do not set the scale for the faint rest of the page."""
+    inside = np.zeros(form.shape, bool)
+    strokes = (dark > 0.12) & ~form
+    per_area = []
+    for x, y, w, h in areas:
+        area = dark[y:y + h, x:x + w][strokes[y:y + h, x:x + w]]
+        per_area.append(float(np.percentile(area, 97)) if area.size >= MIN_AREA_STROKES else 0.0)
+    written = [s for s in per_area if s > 0.0]
+    limit = OUTLIER * float(np.median(written)) if len(written) >= MIN_AREAS else np.inf
+    for (x, y, w, h), s in zip(areas, per_area):
+        if s <= limit:
+            inside[y:y + h, x:x + w] = True
+    writing = dark[strokes & inside]
+    return float(np.percentile(writing, 97)) if writing.size > 200 else 1.0
+
+
 def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]],
           source: np.ndarray | None = None, to_canonical: np.ndarray | None = None) -> CleanPage:
     """Ink darkness of a registered RGB page (canonical pixels); `areas` (x, y, w, h in pixels) are
     where writing is expected: the strength of the writing is measured there."""
     dark = writing_darkness(rgb)
-    inside = np.zeros(form.shape, bool)
-    for x, y, w, h in areas:
-        inside[y:y + h, x:x + w] = True
-    writing = dark[(dark > 0.12) & ~form & inside]
-    strength = float(np.percentile(writing, 97)) if writing.size > 200 else 1.0
-    strength = max(strength, 0.2)
-    ink = np.clip(dark / strength, 0.0, 1.0)
+    strength = max(writing_strength(dark, form, areas), 0.2)
+    # pen strokes much darker than the page's writing (a ballpoint correction on a carbon copy) are
+    # scaled by their own darkness, so that their faint edges do not thicken them (the form's own
+    # black print is left to the form mask)
+    peak = cv2.dilate(np.where(form, 0.0, dark).astype(np.float32), np.ones((9, 9), np.uint8))
+    scale = np.where(peak > max(OUTLIER * strength, PEN), peak, strength)
+    ink = np.clip(dark / scale, 0.0, 1.0)
     paper = tuple(int(np.median(rgb[::16, ::16, c])) for c in range(3))
     return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb,  # type: ignore[arg-type]
                      source, to_canonical)

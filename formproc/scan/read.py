@@ -20,7 +20,7 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from formproc.scan.clean import INK_LEVEL, CleanPage
+from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness
 from formproc.scan.glyphs import PRINTED_MATCH, match_cell, templates
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
@@ -31,6 +31,8 @@ MARK = 0.07  # option coverage above which a box counts as marked
 PRINT_SCALES = (0.9, 1.0, 1.1)  # printed box font sizes tried, relative to the template's
 ICR_FLOOR = 0.01  # the recogniser's probability of a character outside its top five
 STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which the word is struck
+COLOURED = 0.75  # blue/red darkness ratio below which ink is coloured writing, not black print
+STRIKE_MARGIN = 3.0  # mm around a struck-word choice for its colour (the paper's background)
 
 
 @dataclass
@@ -188,15 +190,39 @@ def strike_score(ink: np.ndarray, x: float, y: float, w: float, h: float) -> flo
     return float(max(0.0, (band - 0.5 * (pad[:-10] + pad[10:])).max()))
 
 
+def coloured_ink(page: CleanPage, x: float, y: float, w: float, h: float) -> np.ndarray:
+    """The page's ink in a region (mm), kept only where it is coloured writing (blue ballpoint,
+    violet carbon): there the blue channel darkens clearly less than the red, while the form's
+    black print (and toner) darkens all channels alike. Zero outside the region."""
+    m = STRIKE_MARGIN
+    y0, y1 = max(0, _px(y - m)), _px(y + h + m)
+    x0, x1 = max(0, _px(x - m)), _px(x + w + m)
+    rgb = page.rgb[y0:y1, x0:x1]
+    out = np.zeros(page.ink.shape, np.float32)
+    if rgb.shape[0] < 8 or rgb.shape[1] < 8:
+        return out
+    d_r, d_b = (cv2.GaussianBlur(channel_darkness(rgb[:, :, c]), (0, 0), 1.0) for c in (0, 2))
+    coloured = d_b < COLOURED * np.maximum(d_r, 0.03)
+    out[y0:y1, x0:x1] = np.where(coloured, page.ink[y0:y1, x0:x1], 0.0)
+    return out
+
+
 def read_options(spec, page: CleanPage) -> FieldRead:
-    """A checkbox or choice: coverage of every option."""
+    """A checkbox or choice: coverage of every option. A struck word: the strike-line score of the
+    coloured ink alone (the printed word's leftover edges are black), or, when no coloured line
+    is found (a toner strike on a white original), of all the ink outside the printed marks."""
     strike = getattr(spec, "mark", None) == "strike"
-    ink = np.where(page.form_thin if strike else page.form, 0.0, page.ink)
     fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
-    for opt in spec.options:
-        if strike:  # a line through the word
-            fr.coverage[str(opt.value)] = strike_score(ink, opt.x, opt.y, opt.w, opt.h)
-        else:
+    if strike:
+        colour = coloured_ink(page, spec.x, spec.y, spec.w, spec.h)
+        scores = {str(o.value): strike_score(colour, o.x, o.y, o.w, o.h) for o in spec.options}
+        if max(scores.values(), default=0.0) < STRIKE:
+            ink = np.where(page.form_thin, 0.0, page.ink)
+            scores = {str(o.value): strike_score(ink, o.x, o.y, o.w, o.h) for o in spec.options}
+        fr.coverage = scores
+    else:
+        ink = np.where(page.form, 0.0, page.ink)
+        for opt in spec.options:
             fr.coverage[str(opt.value)] = _coverage(ink, opt.x, opt.y, opt.w, opt.h)
     fr.raw = ",".join(k for k, v in fr.coverage.items() if v >= (STRIKE if strike else MARK))
     return fr
