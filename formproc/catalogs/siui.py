@@ -139,6 +139,20 @@ def import_nomenclature(root: etree._Element, source: str) -> dict[str, int]:
     return {kind: len(entries) for kind, entries in found.items()}
 
 
+def _elements(parent: etree._Element, attrs: tuple[str, ...], source: str) -> list[etree._Element]:
+    """The child elements of `parent`, each in the SIUI namespace and with the required attributes."""
+    out = []
+    for el in parent:
+        if not isinstance(el.tag, str):
+            continue
+        _check_ns(el, source)
+        missing = [a for a in attrs if el.get(a) is None]
+        if missing:
+            raise InputError(f"{source}: line {el.sourceline}: {_local(el)} lacks attribute '{missing[0]}'")
+        out.append(el)
+    return out
+
+
 def import_personalization(root: etree._Element, source: str) -> dict[str, Any]:
     """Import a `provider` document: provider data, conventions and physicians' paraph codes."""
     for attr in ("code", "name", "uic", "issueDate"):
@@ -148,24 +162,12 @@ def import_personalization(root: etree._Element, source: str) -> dict[str, Any]:
     for required in ("addresses", "employees", "conventions"):
         if required not in children:
             raise InputError(f"{source}: provider lacks element '{required}'")
-    employees = {}
-    for emp in children["employees"]:
-        if not isinstance(emp.tag, str):
-            continue
-        _check_ns(emp, source)
-        for attr in ("cid", "firstName", "lastName", "validFrom"):
-            if emp.get(attr) is None:
-                raise InputError(f"{source}: line {emp.sourceline}: employee lacks attribute '{attr}'")
-        if emp.get("stencilNo"):
-            employees[emp.get("stencilNo")] = emp
+    employees = {emp.get("stencilNo"): emp
+                 for emp in _elements(children["employees"], ("cid", "firstName", "lastName", "validFrom"), source)
+                 if emp.get("stencilNo")}
     conventions, physicians = [], {}
-    for conv in children["conventions"]:
-        if not isinstance(conv.tag, str):
-            continue
-        _check_ns(conv, source)
-        for attr in ("conventionNo", "conventionDate", "validFrom", "orgUnitCode"):
-            if conv.get(attr) is None:
-                raise InputError(f"{source}: line {conv.sourceline}: convention lacks attribute '{attr}'")
+    for conv in _elements(children["conventions"], ("conventionNo", "conventionDate", "validFrom", "orgUnitCode"),
+                          source):
         stencils = [p.get("stencilNo") for p in conv.iter(f"{{{NS}}}physician") if p.get("stencilNo")]
         conventions.append(Entry(conv.get("conventionNo"), conv.get("orgUnitCode"),
                                  _date_attr(conv, "validFrom", source), _date_attr(conv, "validTo", source),
