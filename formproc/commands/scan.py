@@ -130,3 +130,25 @@ def sample(template: str = typer.Option(..., "--template", help="form template, 
 
     truth = (write_corrected if corrected else write_samples)(template, count, seed, output)
     print(json.dumps({"written": len(truth), "folder": output, "truth": os.path.join(output, "truth.jsonl")}))
+
+
+@app.command("register-blank")
+def register_blank(scan: Optional[str] = typer.Argument(None, help="a scan of a blank sheet from your booklet"),
+                   template: str = typer.Option(..., "--template", help="the form version printed on the booklet"),
+                   reset: bool = typer.Option(False, "--reset", help="go back to the blank generated from the "
+                                              "template")) -> None:
+    """Make a scan of a real blank the alignment reference of a template (or --reset to the generated one)."""
+    from formproc.layout import load_template
+    from formproc.scan.load import load_pages
+    from formproc.scan.register import reference_file, save_reference
+
+    tpl = load_template(template)
+    if reset:
+        reference_file(tpl.name).unlink(missing_ok=True)
+        print(json.dumps({"template": tpl.name, "reference": "generated"}))
+        return
+    if scan is None:
+        raise InputError("give the scan of a blank sheet, or --reset")
+    score = save_reference(tpl, load_pages(scan)[0].image)
+    print(json.dumps({"template": tpl.name, "reference": str(reference_file(tpl.name)),
+                      "alignment_score": round(score, 3)}))
