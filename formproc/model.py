@@ -63,6 +63,7 @@ class Certificate(BaseModel):
     childPid: str | None = _field("CNP copil bolnav / pacient cu afecțiuni oncologice", "9", 13)
     cid: str | None = _field("Cod de identificare asigurat (SIUI)", None, 20)
     cardNo: str | None = _field("Număr card de sănătate", None, 16)
+    childCid: str | None = _field("Cod de identificare copil (SIUI)", None, 20)
     address: str | None = _field("Domiciliul / reședința", "10", 300)
     regNo: str | None = _field("Nr. înregistrare RC/FO", "11", 12)
     certType: Literal["AM", "IN", "EX"] | None = _field("Ambulator / internat în spital / externare", "12")

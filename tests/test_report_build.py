@@ -219,3 +219,14 @@ def test_own_schema_is_at_least_as_strict_as_the_official(official):
     root = parse(xml)
     del root[0].attrib["insuredOrgUnit"]
     assert not official.validate(root) and not report_schema().validate(root)
+
+
+def test_child_ids_are_reported_for_child_care(official):
+    from formproc.identity import make_cnp
+
+    child = make_cnp(date(2020, 6, 1), female=True, serial=42)
+    rec = report_certificate(5, indemnCode="09", childPid=child, childCid="2" * 20)
+    attrs = siui_xml.certificate_attrs(rec, PROVIDER, 2025, 3).attrs
+    assert (attrs["childPid"], attrs["childCid"]) == (child, "2" * 20)
+    xml = build_report([rec], "2025-03", PROVIDER, today=TODAY)
+    assert official.validate(etree.fromstring(xml)), official.error_log

@@ -99,6 +99,7 @@ CERTIFICATE_ATTRS: tuple[Attr, ...] = (
     Attr("maternStencil", pattern=_STENCIL),
     Attr("cheifStencil", pattern=_STENCIL),
     Attr("childPid", length=13, pattern=_PID),
+    Attr("childCid", length=20),
     Attr("isEmergencyRecommendation", "boolean"),
 )
 

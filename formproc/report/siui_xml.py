@@ -28,7 +28,7 @@ AMBULATORY_PERIOD: Literal["intern", "extern"] = "intern"
 ONE_TO_ONE: tuple[str, ...] = (
     "serialCode", "serialNo", "duplicate", "duplSerialCode", "duplSerialNo", "indemnCode", "emergency",
     "contagious", "certType", "issueDate", "stencil", "pid", "cid", "cardNo", "insuredOrgUnit", "continuation",
-    "expertNo", "expertDate", "expertStencil", "maternStencil", "cheifStencil", "childPid",
+    "expertNo", "expertDate", "expertStencil", "maternStencil", "cheifStencil", "childPid", "childCid",
     "isEmergencyRecommendation",
 )
 _FIRST_ROW = (("validFrom", "ValidFrom"), ("validTo", "ValidTo"), ("diagCode", "DiagCode"), ("diagType", "DiagType"))
