@@ -23,8 +23,9 @@ def read_bytes(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         try:
             if p.is_dir():
                 raise InputError(f"{path}: is a directory, expected a file")
-            if p.stat().st_size > limit:
-                raise InputError(f"{path}: file too large ({p.stat().st_size} bytes, limit {limit})")
+            size = p.stat().st_size
+            if size > limit:
+                raise InputError(f"{path}: file too large ({size} bytes, limit {limit})")
             data = p.read_bytes()
         except FileNotFoundError:
             raise InputError(f"{path}: file not found") from None

@@ -77,17 +77,26 @@ def _date_attr(el: etree._Element, attr: str, source: str) -> date | None:
         raise InputError(f"{source}: line {el.sourceline}: {_local(el)} @{attr}='{value}' is not a date") from None
 
 
-def _entries(section_el: etree._Element, section: Section, source: str) -> list[Entry]:
+def _elements(parent: etree._Element, attrs: tuple[str, ...], source: str,
+              tag: str | None = None) -> list[etree._Element]:
+    """The child elements of `parent`: in the SIUI namespace, named `tag` (when given), with `attrs`."""
     out = []
-    for el in section_el:
+    for el in parent:
         if not isinstance(el.tag, str):
             continue
         _check_ns(el, source)
-        if _local(el) != section.entry:
-            raise InputError(f"{source}: line {el.sourceline}: unexpected '{_local(el)}' in {_local(section_el)}")
-        missing = [a for a in section.required if el.get(a) is None]
+        if tag is not None and _local(el) != tag:
+            raise InputError(f"{source}: line {el.sourceline}: unexpected '{_local(el)}' in {_local(parent)}")
+        missing = [a for a in attrs if el.get(a) is None]
         if missing:
-            raise InputError(f"{source}: line {el.sourceline}: {section.entry} lacks attribute '{missing[0]}'")
+            raise InputError(f"{source}: line {el.sourceline}: {_local(el)} lacks attribute '{missing[0]}'")
+        out.append(el)
+    return out
+
+
+def _entries(section_el: etree._Element, section: Section, source: str) -> list[Entry]:
+    out = []
+    for el in _elements(section_el, section.required, source, tag=section.entry):
         attrs = {k: v for k, v in el.attrib.items() if k not in ("code", section.name_attr, "validFrom", "validTo")}
         out.append(Entry(el.get("code", "").strip(), el.get(section.name_attr, "") or "",
                          _date_attr(el, "validFrom", source), _date_attr(el, "validTo", source), attrs))
@@ -137,20 +146,6 @@ def import_nomenclature(root: etree._Element, source: str) -> dict[str, int]:
     # all sections were checked before anything is saved; then every list is saved, or none
     save_imported_all({kind: _overlay(kind, entries) if kind in SHIPPED else entries for kind, entries in found.items()})
     return {kind: len(entries) for kind, entries in found.items()}
-
-
-def _elements(parent: etree._Element, attrs: tuple[str, ...], source: str) -> list[etree._Element]:
-    """The child elements of `parent`, each in the SIUI namespace and with the required attributes."""
-    out = []
-    for el in parent:
-        if not isinstance(el.tag, str):
-            continue
-        _check_ns(el, source)
-        missing = [a for a in attrs if el.get(a) is None]
-        if missing:
-            raise InputError(f"{source}: line {el.sourceline}: {_local(el)} lacks attribute '{missing[0]}'")
-        out.append(el)
-    return out
 
 
 def import_personalization(root: etree._Element, source: str) -> dict[str, Any]:
