@@ -5,7 +5,7 @@ from datetime import date
 from formproc.identity import is_valid_cnp, make_cnp
 from formproc.layout import load_template
 from formproc.scan.decode import Decoded, decode_boxes, reconcile_leave
-from formproc.scan.icr import CellInk
+from formproc.scan.icr import CellInk, blank_probability
 from formproc.scan.read import CellRead, FieldRead
 
 TPL = load_template("ccm-2025")
@@ -82,6 +82,22 @@ def test_stencil_alphabet_and_pattern():
     assert d.text == "A12445"  # a blank box inside a stencil is not allowed
 
 
+def test_stencil_with_a_letter_among_the_digits_is_not_trusted():
+    cells = _sure("BJ1378", 0.97)
+    d = decode_boxes(TPL.field("stencil"), _read("stencil", cells), ON)
+    assert d.confidence < 0.5
+    d = decode_boxes(TPL.field("stencil"), _read("stencil", _sure("B11378", 0.97)), ON)
+    assert d.text == "B11378" and d.confidence > 0.5
+
+
+def test_short_ink_is_a_blank_box_except_where_a_hyphen_may_stand():
+    speck = CellInk(0.05, 1, (0.3, 0.45, 0.4, 0.15), 0.0)
+    glyph = CellInk(0.05, 1, (0.3, 0.25, 0.4, 0.5), 0.0)
+    assert blank_probability(speck) > 0.9
+    assert blank_probability(glyph) < 0.01
+    assert blank_probability(speck, dash=True) < 0.01
+
+
 def test_empty_field_decodes_to_none():
     d = decode_boxes(TPL.field("regNo"), _read("regNo", []), ON)
     assert d.text is None
@@ -107,6 +123,16 @@ def test_inconsistent_leave_row_is_flagged_and_not_trusted():
            "validTo": _decoded("validTo", "210625", [("210625", 0.9)], 0.99)}
     reconcile_leave(row)
     assert all("inconsistent" in d.flags and d.confidence < 0.5 for d in row.values())
+
+
+def test_joint_choice_against_sure_boxes_is_not_trusted():
+    # days and first day read clearly; the last day's boxes say 08.07 (31 days after 01.06)
+    # and only a far-fetched alternative fits: it may be chosen, but not with confidence
+    row = {"days": _decoded("days", "30", [("30", 0.9)], 0.95),
+           "validFrom": _decoded("validFrom", "010626", [("010626", 0.9)], 0.95),
+           "validTo": _decoded("validTo", "080726", [("080726", 0.9), ("300626", 0.001)], 0.95)}
+    reconcile_leave(row)
+    assert row["validTo"].text == "300626" and row["validTo"].confidence < 0.5
 
 
 def test_month_and_year_follow_the_first_day():

@@ -14,7 +14,7 @@ from formproc.scan.clean import channel_darkness, writing_gate
 from formproc.scan.glyphs import PRINTED_MATCH, candidates, match_cell, templates
 from formproc.scan.read import strike_score
 from formproc.scan.register import reference_for, register
-from formproc.scan.text import _cas_code, correct
+from formproc.scan.text import TEXT_PX_PER_MM, _cas_code, correct, writing_region
 from scan_helpers import sample_page
 
 TPL = load_template("ccm-2025")
@@ -95,6 +95,45 @@ def test_text_corrections_and_confidence():
     value, conf, _ = correct(TPL.field("baseAmount"), "27670,0O", [97], ON)
     assert value == "27670,00" and conf < 0.5
     assert correct(TPL.field("baseAmount"), "1844,67", [97], ON)[1] > 0.8
+
+
+def test_text_corrections_for_stamp_and_tesseract_habits():
+    address, doctor, unit = TPL.field("address"), TPL.field("doctorName"), TPL.field("unitType")
+    # a stamp's edge read as a quotation mark, a trailing comma, D read as O
+    assert correct(doctor, "“Or. Popescu Ana", [96, 96, 96], ON)[0] == "Dr. Popescu Ana"
+    assert correct(doctor, "br. Lupu Dan", [96, 96, 96], ON)[0] == "Dr. Lupu Dan"
+    assert correct(doctor, "Dragomir Ana", [96, 96], ON)[0] == "Dragomir Ana"
+    assert correct(unit, "Spitalul Municipal,", [96, 96], ON)[0] == "Spitalul Municipal"
+    assert correct(unit, 'SC "Sănătatea" SRL', [96, 96, 96], ON)[0] == 'SC "Sănătatea" SRL'
+    # j/J in a capitalised line, but not the county's abbreviation
+    assert correct(unit, "Spitalul Clinic județean", [96, 96, 96], ON)[0] == "Spitalul Clinic Județean"
+    assert correct(address, "Iași, Str. Florilor nr. 4, jud. Iași", [96] * 7, ON)[0] \
+        == "Iași, Str. Florilor nr. 4, jud. Iași"
+    # the number after nr./ap. is digits ($ is how tesseract reads a 5)
+    assert correct(TPL.field("payerName"), "Școala Gimnazială nr. S", [96, 96, 96, 60], ON)[0] \
+        == "Școala Gimnazială nr. 5"
+    assert correct(address, "Str. Florilor nr.4O, ap. l2", [96] * 5, ON)[0] == "Str. Florilor nr. 40, ap. 12"
+    # digits-only fields lose trailing dots; a CAS code with a digit for I is still found
+    assert correct(TPL.field("conventionNo"), "62607...", [96], ON)[0] == "62607"
+    assert correct(TPL.field("conventionCas"), "CAS:1S", [96], ON)[0] == "CAS-IS"
+    # no catalog code at all: no value is taken (the reading stays in raw)
+    assert correct(TPL.field("casIssuer"), "SIT", [96], ON)[:2] == (None, 0.0)
+
+
+def test_writing_region_drops_specks_beside_the_words():
+    drawn = np.zeros((int(5.5 * TEXT_PX_PER_MM), 600), np.uint8)
+    cv2.putText(drawn, "Chirurgie", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    line = drawn.astype(np.float32) / 255
+    for k, x in enumerate(range(350, 590, 30)):  # isolated stamp and rosette specks on the right
+        y = 8 + 17 * (k % 3)
+        line[y:y + 4, x:x + 4] = 1.0
+    kept = writing_region(line)
+    assert kept is not None
+    assert kept[:, :300].sum() == line[:, :300].sum()  # the word is untouched
+    assert kept[:, 350:].sum() == 0  # the specks are gone
+    specks_only = line.copy()
+    specks_only[:, :300] = 0
+    assert writing_region(specks_only) is None
 
 
 def test_registration_refines_to_the_pixel():

@@ -15,6 +15,7 @@ the first day) jointly among the members' valid alternatives.
 
 from __future__ import annotations
 
+import math
 import re
 from calendar import monthrange
 from dataclasses import dataclass, field as dc_field
@@ -32,6 +33,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _NAME = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _STENCIL = re.compile(r"^[0-9A-Z]{5,6}$")
+_STENCIL_USUAL = re.compile(r"^[A-Z]?[0-9]{4,6}$")
 _SERIES = re.compile(r"^[A-Z]{1,5}$")
 _DIGITS = re.compile(r"^\d+$")
 _MONEY = re.compile(r"^\d{1,8}([.,]\d{1,2})?$")
@@ -169,8 +171,11 @@ def _stepper(spec) -> Callable[[Any, int, str, str, date], Any]:
     return _plain_step(charset(spec) + (" " if name in _NAME_FIELDS else ""), None)
 
 
-def _date_prior(spec, text: str, on: date) -> float:
-    """Dates on a certificate lie near its issue day: a reading over two years away is unlikely."""
+def _prior(spec, text: str, on: date) -> float:
+    """Dates on a certificate lie near its issue day: a reading over two years away is unlikely.
+    Paraph codes are digits after at most one letter: another letter is unlikely."""
+    if spec.name in _STENCIL_FIELDS:
+        return 1.0 if _STENCIL_USUAL.match(text) else 0.05
     fmt = getattr(spec, "format", None) or ""
     if fmt == "DDMMYY":
         day = _date6(text)
@@ -242,7 +247,7 @@ def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) ->
     for p, value, _phase, _core in beam:
         text = value.strip()
         if text == "" or ok(text):  # an empty field is always possible
-            found[text] = found.get(text, 0.0) + p * _date_prior(spec, text, on)
+            found[text] = found.get(text, 0.0) + p * _prior(spec, text, on)
     return sorted(found.items(), key=lambda kv: -kv[1]), dropped
 
 
@@ -303,6 +308,10 @@ def decode_text(spec, read: FieldRead) -> Decoded:
     return Decoded(spec.name, text, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
 
 
+#: a joint choice this many times less likely than the unconstrained reading is not proven by it
+UNLIKELY = 0.05
+
+
 def _joint(fields: list[Decoded], consistent: Callable[..., bool]) -> bool:
     """Choose the members' values jointly among their valid alternatives so that `consistent`
     holds; each member's confidence becomes its value's share of the consistent combinations'
@@ -325,17 +334,21 @@ def _joint(fields: list[Decoded], consistent: Callable[..., bool]) -> bool:
             f.confidence = round(min(f.confidence, 0.45), 3)
         return False
     total = sum(p for p, _ in combos)
-    best = max(combos, key=lambda c: c[0])[1]
+    best_p, best = max(combos, key=lambda c: c[0])
+    seen = math.prod(max(q for _, q in o) for o in opts)  # the most likely reading, unconstrained
     for k, f in enumerate(fields):
         # the share of the member's probability that its alternatives hold (the rest is unseen)
         coverage = 1.0
         if f.alternatives and f.alternatives[0][1] > 0:
             coverage = min(1.0, sum(q for _, q in f.alternatives) * f.confidence / f.alternatives[0][1])
         share = sum(p for p, c in combos if c[k] == best[k]) / total if total > 0 else 0.0
+        conf = share * coverage
         if f.text != best[k]:
             f.text = best[k]
             f.flags.append("cross-checked")
-        f.confidence = round(min(0.999, share * coverage), 3)
+            if best_p < UNLIKELY * seen:  # the cells say otherwise: the consistent value is a guess
+                conf = min(conf, 0.45)
+        f.confidence = round(min(0.999, conf), 3)
     return True
 
 

@@ -24,6 +24,7 @@ FIT = 20  # the glyph's longer side inside it
 MODEL_FILE = "icr.npz"
 #: a cell is blank when its cleaned ink covers less than this fraction of the cell
 BLANK_INK = 0.012
+SHORT = 0.3  # share of the box's height below which all of a cell's ink is no character
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,16 @@ def normalise(dark: np.ndarray) -> tuple[np.ndarray | None, CellInk]:
     return canvas.reshape(-1), stats_out
 
 
-def blank_probability(ink: float) -> float:
-    """How likely a cell with this ink coverage is empty (specks, line remnants, stamp traces)."""
-    z = (ink - BLANK_INK) / (0.25 * BLANK_INK)
-    return float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30))))
+def blank_probability(ink: CellInk, dash: bool = False) -> float:
+    """How likely a cell is empty: too little ink (specks, line remnants, stamp traces), or all of
+    its ink within a sliver of the box's height, which no digit or capital is (a hyphen is: with
+    `dash` only the coverage counts)."""
+    z = (ink.ink - BLANK_INK) / (0.25 * BLANK_INK)
+    by_ink = float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30))))
+    if dash:
+        return by_ink
+    z = (ink.bbox[3] - SHORT) / 0.03
+    return max(by_ink, float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30)))))
 
 
 def _conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:

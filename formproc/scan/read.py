@@ -112,8 +112,9 @@ def read_boxes(specs: list, page: CleanPage, model: Recogniser,
         probs = model.probabilities(np.stack(vectors))
         for row, (spec, i) in enumerate(where):
             cell = out[spec.name].cells[i]
-            blank = blank_probability(cell.ink.ink)
-            top = [(c, p * (1 - blank)) for c, p in model.top_k(probs[row:row + 1], 5, charset(spec))[0]]
+            allowed = charset(spec)
+            blank = blank_probability(cell.ink, "-" in allowed)
+            top = [(c, p * (1 - blank)) for c, p in model.top_k(probs[row:row + 1], 5, allowed)[0]]
             cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
     if box_fonts:
         found: list[tuple[str, float]] = []
@@ -163,13 +164,16 @@ def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], al
         found.append(choice)
     for i in written:
         cell = fr.cells[i]
-        blank = blank_probability(cell.ink.ink)
+        blank = blank_probability(cell.ink, "-" in allowed)
         # the font's and the recogniser's evidence together (the recogniser also learnt print)
         icr = {c: p for c, p in cell.candidates if c != " "}
         icr_total = sum(icr.values()) or 1.0
         joint = {c: p * max(icr.get(c, 0.0) / icr_total, ICR_FLOOR) for c, p in glyph_candidates(scores[i], 8)}
         total = sum(joint.values()) or 1.0
-        top = [(c, p / total * (1 - blank)) for c, p in joint.items()]
+        # a printed glyph that matches its font poorly is disturbed (a stamp or rosette line
+        # through it): the rest goes to characters not among the candidates
+        sure = 1.0 - float(np.clip((PRINTED_MATCH - max(scores[i].values(), default=0.0)) / 0.2, 0.0, 0.9))
+        top = [(c, p / total * (1 - blank) * sure) for c, p in joint.items()]
         cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
 
 

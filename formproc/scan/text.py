@@ -31,9 +31,13 @@ MARGIN_MM = 1.0  # the line is taken a little wider than its field
 GAP = 30  # white pixels between stacked lines
 MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed them
 RULE_MM = 0.6  # how far outside a field its dotted rule may lie
+WORD_MIN_MM = 1.0  # the least height (mm) of a run of writing: stamp and rosette specks are smaller
 #: fields whose value is a code of the CAS catalog
 CAS_FIELDS = ("insuredOrgUnit", "conventionCas", "casIssuer")
 DIGIT_FIELDS = ("conventionNo",)
+DOCTOR_FIELDS = ("doctorName", "expertName")
+#: a doctor's title as tesseract misreads it (D as O, 0 or b), before a capitalised name
+_DOCTOR_TITLE = re.compile(r"^(?:Dr|DR|dr|Or|OR|0r|br|Br)[.,:;]? ?(?=[A-ZĂÂÎȘȚ])")
 _LOOKALIKE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
                                    "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",
                                    "G": "6", "b": "6", "g": "9", "q": "9", "T": "7", ".": ",", ";": ","})
@@ -42,6 +46,8 @@ _LOOKALIKE_CAPITALS = str.maketrans({"]": "J", ")": "J", "0": "O", "1": "I", "|"
 _MONEY = re.compile(r"^\d{1,3}(?:\.?\d{3})*(?:,\d{1,2})?$|^\d+(?:,\d{1,2})?$")
 _WORD_START_L = re.compile(r"(^|[\s,.;:(\"-])l(?=[a-zăâîșțşţ])")
 _SMALL_WORDS = {"la", "lui", "lângă", "langa"}
+_NUMBERED = {"nr", "ap"}  # words a number follows (a short last word after them is no debris)
+_LOWER_WORDS = {"jud", "județul", "judetul"}  # lower-case words of a capitalised line (addresses)
 
 
 def _source_crop(page: CleanPage, x: float, y: float, w: float, h: float) -> np.ndarray:
@@ -58,10 +64,11 @@ def _source_crop(page: CleanPage, x: float, y: float, w: float, h: float) -> np.
                                borderMode=cv2.BORDER_REPLICATE)
 
 
-def _form_crop(page: CleanPage, x: float, y: float, w: float, h: float, shape: tuple[int, int]) -> np.ndarray:
+def _mask_crop(mask: np.ndarray, x: float, y: float, w: float, h: float, shape: tuple[int, int]) -> np.ndarray:
+    """A canonical-pixel mask's mm rectangle at TEXT_PX_PER_MM."""
     k = PX_PER_MM / TEXT_PX_PER_MM
     m = np.float64([[k, 0, x * PX_PER_MM], [0, k, y * PX_PER_MM]])
-    return cv2.warpAffine(page.form.astype(np.uint8), m, (shape[1], shape[0]),
+    return cv2.warpAffine(mask.astype(np.uint8), m, (shape[1], shape[0]),
                           flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0
 
 
@@ -88,8 +95,24 @@ def _rules(ink: np.ndarray) -> np.ndarray:
     return cv2.dilate(thin[labels].astype(np.uint8), np.ones((3, 1), np.uint8)) > 0
 
 
-def line_image(spec, page: CleanPage) -> np.ndarray | None:
-    """A text field's writing as black on white uint8 at TEXT_PX_PER_MM, or None when empty."""
+def writing_region(ink: np.ndarray) -> np.ndarray | None:
+    """The line's ink kept only around runs of writing: strong strokes joined along the line whose
+    height is a letter's, so that stamp and rosette specks beside the words do not reach
+    tesseract (they become stray words and break the line's reading). None when no run is found."""
+    strong = (ink > 0.5).astype(np.uint8)
+    joined = cv2.dilate(strong, np.ones((3, 25), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    keep = np.zeros(ink.shape, bool)
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if h >= WORD_MIN_MM * TEXT_PX_PER_MM and int(strong[labels == i].sum()) >= 40:
+            keep[max(0, y - 3):y + h + 3, max(0, x - 3):x + w + 3] = True
+    return np.where(keep, ink, 0.0) if keep.any() else None
+
+
+def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float]:
+    """A text field's writing as black on white uint8 at TEXT_PX_PER_MM (None when no writing is
+    found), and the share of the field that ink covers (stamp or rosette traces included)."""
     x, y, w, h = spec.x - MARGIN_MM, spec.y, spec.w + 2 * MARGIN_MM, spec.h
     rgb = _source_crop(page, x, y, w, h)
     if getattr(spec, "preprinted", False):
@@ -100,17 +123,22 @@ def line_image(spec, page: CleanPage) -> np.ndarray | None:
         # the blank's marks, looked for a little above and below the line too: the field's dotted
         # rule (often just below it) is blanked in whole rows (±2 px), registration leaves dots
         e = int(round(RULE_MM * TEXT_PX_PER_MM))
-        around = _form_crop(page, x, y - RULE_MM, w, h + 2 * RULE_MM, (d_r.shape[0] + 2 * e, d_r.shape[1]))
+        around = _mask_crop(page.form, x, y - RULE_MM, w, h + 2 * RULE_MM, (d_r.shape[0] + 2 * e, d_r.shape[1]))
         for r in np.flatnonzero(around.mean(axis=1) > 0.15):
             around[max(0, r - 2):r + 3] = True
         form = around[e:e + d_r.shape[0]]
         ink = np.clip(d_r / max(page.strength, 0.2), 0, 1)
         ink[form | _rules(ink)] = 0.0
-    if float((ink > 0.45).mean()) < 0.003:
-        return None
+    share = float((ink > 0.45).mean())
+    if share < 0.003:
+        return None, share
+    if not getattr(spec, "preprinted", False):
+        ink = writing_region(ink)
+        if ink is None:
+            return None, share
     # a soft threshold: stamp haze and paper texture go white, strokes keep their edges
     ink = np.clip((ink - 0.2) / 0.45, 0, 1)
-    return (255 - ink * 255).astype(np.uint8)
+    return (255 - ink * 255).astype(np.uint8), share
 
 
 def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list[float]]]:
@@ -138,7 +166,7 @@ def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list
         for name, y0, y1 in spans:
             if y0 - 6 <= mid <= y1 + 6:
                 key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-                words.setdefault(name, []).append((key, data["left"][i], word, float(data["conf"][i])))
+                words.setdefault(name, []).append((key, data["left"][i], _dollar(word), float(data["conf"][i])))
                 break
     out = {}
     for name, items in words.items():
@@ -158,18 +186,24 @@ def ocr_line(img: np.ndarray) -> tuple[str, list[float]] | None:
     padded = cv2.copyMakeBorder(img, GAP, GAP, GAP, GAP, cv2.BORDER_CONSTANT, value=255)
     data = pytesseract.image_to_data(padded, lang="ron", config="--psm 7 --oem 1",
                                      output_type=pytesseract.Output.DICT)
-    items = [((0,), 0, w.strip(), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
+    items = [((0,), 0, _dollar(w.strip()), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
     kept = _trim(items)
     if not kept:
         return None
     return " ".join(t[2] for t in kept), [max(0.0, t[3]) for t in items if any(ch.isalnum() for ch in t[2])]
 
 
+def _dollar(word: str) -> str:
+    """`$` is how tesseract reads an S or a 5 (see `_punctuation`): a letter, not debris."""
+    return word.replace("$", "S")
+
+
 def _trim(items: list) -> list:
     """The words of a line without debris: no letters or digits anywhere, or doubtful short words
     at either end (stamp, rosette and box-line remnants lie beside the writing, not inside it)."""
     words = [t for t in items if any(ch.isalnum() for ch in t[2])]
-    while words and not _word_kept(words[-1][2], words[-1][3]):
+    while words and not _word_kept(words[-1][2], words[-1][3]) and not (
+            len(words) > 1 and words[-2][2].lower().rstrip(".") in _NUMBERED):
         words.pop()
     while words and not _word_kept(words[0][2], words[0][3]):
         words.pop(0)
@@ -186,9 +220,17 @@ def _word_kept(word: str, conf: float) -> bool:
     return True
 
 
+def _number(word: str) -> str:
+    """A house or flat number: look-alike letters are digits when digits are most of it."""
+    return word.translate(_LOOKALIKE_DIGITS) if 2 * sum(c.isdigit() for c in word) >= len(word) or len(word) == 1 \
+        else word
+
+
 def _punctuation(text: str) -> str:
-    """`!` inside a word is l (I among capitals); a full stop after a long word that is followed by
-    a capitalised word is the comma of an address."""
+    """`!` inside a word is l (I among capitals); the number after nr./ap. has digits
+    for look-alike letters; a full stop after a long word that is followed by a capitalised word is
+    the comma of an address."""
+    text = re.sub(r"\b(nr|ap)\. ?([^\s,;]+)", lambda m: f"{m[1]}. {_number(m[2])}", text)
     text = re.sub(r"(?<=[A-ZĂÂÎȘȚ])!", "I", text)
     text = re.sub(r"(?<=\w)!", "l", text)
     text = re.sub(r"\b([A-Za-z]{1,3})\.(?=\d)", r"\1. ", text)  # nr.3, ap.7
@@ -196,9 +238,21 @@ def _punctuation(text: str) -> str:
     return re.sub(r"(\b\w{4,})\.(?= [A-ZĂÂÎȘȚ])", r"\1,", text)
 
 
+def _unquote(text: str) -> str:
+    """Without an unpaired quotation mark at either end (a stamp's edge reads as one)."""
+    quotes = "\"“”„'‘’«»"
+    for _ in range(2):
+        if text[:1] in quotes and not any(q in text[1:] for q in quotes):
+            text = text[1:].lstrip()
+        if text[-1:] in quotes and not any(q in text[:-1] for q in quotes):
+            text = text[:-1].rstrip()
+    return text
+
+
 def _capital_i(text: str) -> str:
     """`l` at the start of a word that must start with a capital (first word, after punctuation,
-    or in a line whose words are all capitalised) is a capital I."""
+    or in a line whose words are all capitalised) is a capital I; in such a line `j` is J (the two
+    differ only in size in most fonts)."""
     words = text.split(" ")
     titled = sum(1 for w in words if w[:1].isupper()) >= max(1, (len(words) + 1) // 2)
     out = []
@@ -207,6 +261,8 @@ def _capital_i(text: str) -> str:
         lower_start = len(w) > 1 and w[1] in "abcdefghijklmnopqrstuvwxyzăâîșțşţ" and w.lower() not in _SMALL_WORDS
         if w.startswith("l") and lower_start and w[1] in "aeiouăâîșțşţ" and (first or titled):
             w = "I" + w[1:]
+        elif w.startswith("j") and lower_start and titled and w.lower().rstrip(".,") not in _LOWER_WORDS:
+            w = "J" + w[1:]
         elif w.startswith("i") and lower_start and first:
             w = "I" + w[1:]
         out.append(w)
@@ -218,6 +274,7 @@ def _cas_code(text: str, on) -> tuple[str | None, bool]:
     from formproc import catalogs
 
     t = text.upper().translate(str.maketrans({")": "J", "]": "J", "$": "S", "5": "S", "0": "O", "8": "B",
+                                              "1": "I", "|": "I", "!": "I", ":": "-", ".": "-", "_": "-",
                                               "Ș": "S", "Ş": "S", "Ț": "T", "Ţ": "T", "Ă": "A", "Â": "A", "Î": "I"}))
     t = re.sub(r"[^A-Z0-9-]", "", t)
     if t.startswith("CAS") and not t.startswith("CAS-"):
@@ -252,11 +309,14 @@ def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float,
         return (fixed, conf, [] if fixed == text else ["corrected"]) if ok else (text, min(conf, 0.2), ["invalid"])
     if spec.name in CAS_FIELDS:
         code, exact = _cas_code(text, on)
-        if code is None:
-            return text, min(conf, 0.2), ["invalid"]
+        if code is None:  # no CAS code: nothing is taken as the value (the reading stays in raw)
+            return None, 0.0, ["invalid"]
         return code, (max(conf, 0.9) if exact else min(0.45, max(conf, 0.3))), ([] if exact else ["corrected"])
     if getattr(spec, "format", None) == "money" or spec.name in DIGIT_FIELDS:
-        digits = text.replace(" ", "").translate(_LOOKALIKE_DIGITS)
+        digits = text.replace(" ", "")
+        if spec.name in DIGIT_FIELDS:
+            digits = digits.strip(".,;:'")
+        digits = digits.translate(_LOOKALIKE_DIGITS)
         if digits != text.replace(" ", ""):
             flags.append("corrected")
             conf = min(conf, 0.45)
@@ -264,7 +324,9 @@ def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float,
         if not ok:
             return text, min(conf, 0.2), ["invalid"]
         return digits, conf, flags
-    fixed = _capital_i(_punctuation(text))
+    fixed = _capital_i(_punctuation(_unquote(text))).rstrip(",;:-– ")
+    if spec.name in DOCTOR_FIELDS:
+        fixed = _DOCTOR_TITLE.sub("Dr. ", fixed)
     if fixed != text:
         flags.append("corrected")
     return fixed, conf, flags
@@ -274,8 +336,8 @@ def read_lines(specs: list, page: CleanPage) -> dict[str, dict[str, Any]]:
     """Every text field of a page: name -> {raw, confs, ink} (fields without writing: raw '')."""
     images, out = [], {}
     for s in specs:
-        img = line_image(s, page)
-        out[s.name] = {"raw": "", "confs": [], "ink": 0.0 if img is None else float((img < 128).mean())}
+        img, share = line_image(s, page)
+        out[s.name] = {"raw": "", "confs": [], "ink": share}
         if img is not None:
             images.append((s.name, img))
     if images:
