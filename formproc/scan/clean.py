@@ -45,6 +45,7 @@ class CleanPage:
     rgb: np.ndarray  # the registered page itself (for the red preprinted series)
     source: np.ndarray | None = None  # the page as scanned (text lines are taken from it again)
     to_canonical: np.ndarray | None = None  # homography: source pixels -> canonical pixels
+    rosette: np.ndarray | None = None  # bool: the blank's rosette zone (formproc.scan.register)
 
     @property
     def form_thin(self) -> np.ndarray:
@@ -120,7 +121,8 @@ def writing_strength(dark: np.ndarray, form: np.ndarray, areas: list[tuple[int, 
 
 
 def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]],
-          source: np.ndarray | None = None, to_canonical: np.ndarray | None = None) -> CleanPage:
+          source: np.ndarray | None = None, to_canonical: np.ndarray | None = None,
+          rosette: np.ndarray | None = None) -> CleanPage:
     """Ink darkness of a registered RGB page (canonical pixels); `areas` (x, y, w, h in pixels) are
     where writing is expected: the strength of the writing is measured there."""
     dark = writing_darkness(rgb)
@@ -133,7 +135,7 @@ def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, in
     ink = np.clip(dark / scale, 0.0, 1.0)
     paper = tuple(int(np.median(rgb[::16, ::16, c])) for c in range(3))
     return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb,  # type: ignore[arg-type]
-                     source, to_canonical)
+                     source, to_canonical, rosette)
 
 
 def red_print(rgb_crop: np.ndarray) -> np.ndarray:

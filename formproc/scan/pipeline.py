@@ -154,7 +154,8 @@ def scan_page(page: Page, template_name: str | None = None) -> PageResult:
         result.warnings.append(f"pagina nu a putut fi aliniată la șablonul {template.name} "
                                f"(scor {reg.score:.2f}); nu pare a fi fața unui certificat de concediu medical")
         return result
-    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography)
+    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
+                     ref.rosette)
     model = load_model()
     reads = read_page(template, page_ink, model, dec.charset)
     on = _issue_day(template, reads)

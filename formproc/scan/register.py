@@ -38,6 +38,7 @@ class Reference:
     descriptors: np.ndarray
     frame: np.ndarray  # 4x2 corners of the printed frame at LOW_PX_PER_MM (tl, tr, br, bl)
     landmarks: np.ndarray | None = None  # Nx2 corners of printed marks (canonical px) for refinement
+    rosette: np.ndarray | None = None  # bool: where the rendered blank's pink rosette lies (canonical px)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -150,7 +151,15 @@ def _refine(warped_gray: np.ndarray, ref: Reference) -> np.ndarray | None:
     return h
 
 
+def rosette_zone(rgb: np.ndarray) -> np.ndarray:
+    """Where the pink rosette of a rendered blank lies: pixels clearly redder than green, widened
+    by a few pixels (its lines are too fine and dense at PX_PER_MM to be followed one by one)."""
+    pink = rgb[:, :, 0].astype(np.int16) - rgb[:, :, 1].astype(np.int16) > 12
+    return cv2.dilate(pink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+
+
 def _render_reference(template) -> np.ndarray:
+    """The template's blank rendered in RGB at PX_PER_MM."""
     import pypdfium2 as pdfium
 
     from formproc.render.blank import render_blank
@@ -160,11 +169,11 @@ def _render_reference(template) -> np.ndarray:
         page = pdf[0]
         w_pt, _ = page.get_size()
         scale = template.page[0] * PX_PER_MM / w_pt
-        img = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))[:, :, 0].copy()
+        img = np.asarray(page.render(scale=scale).to_pil().convert("RGB")).copy()
     finally:
         pdf.close()
     tw, th = int(round(template.page[0] * PX_PER_MM)), int(round(template.page[1] * PX_PER_MM))
-    return cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA) if img.shape != (th, tw) else img
+    return cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA) if img.shape[:2] != (th, tw) else img
 
 
 def reference_file(name: str) -> Path:
@@ -177,13 +186,15 @@ def _reference_cached(name: str, user_file: str, mtime: float) -> Reference:
     from formproc.layout import load_template
 
     template = load_template(name)
+    rendered = _render_reference(template)
+    gray = np.ascontiguousarray(rendered[:, :, 0])  # red: the rosette and the red series drop out
     if user_file:
         gray = cv2.imread(user_file, cv2.IMREAD_GRAYSCALE)  # saved as the red channel
         if gray is None:
             raise InputError(f"{user_file}: the saved reference blank cannot be read")
-    else:
-        gray = _render_reference(template)
-    return build_reference(name, gray)
+    ref = build_reference(name, gray)
+    ref.rosette = rosette_zone(rendered)  # printed at the template's place on every blank
+    return ref
 
 
 def reference_for(template) -> Reference:

@@ -129,6 +129,10 @@ def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float]:
         form = around[e:e + d_r.shape[0]]
         ink = np.clip(d_r / max(page.strength, 0.2), 0, 1)
         ink[form | _rules(ink)] = 0.0
+        if page.rosette is not None:  # its fine lines, where colour alone fails (JPEG), are opened away
+            zone = _mask_crop(page.rosette, x, y, w, h, ink.shape)
+            opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+            ink = np.where(zone, opened, ink)
     share = float((ink > 0.45).mean())
     if share < 0.003:
         return None, share
@@ -166,7 +170,7 @@ def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list
         for name, y0, y1 in spans:
             if y0 - 6 <= mid <= y1 + 6:
                 key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-                words.setdefault(name, []).append((key, data["left"][i], _dollar(word), float(data["conf"][i])))
+                words.setdefault(name, []).append((key, data["left"][i], _letters(word), float(data["conf"][i])))
                 break
     out = {}
     for name, items in words.items():
@@ -186,16 +190,18 @@ def ocr_line(img: np.ndarray) -> tuple[str, list[float]] | None:
     padded = cv2.copyMakeBorder(img, GAP, GAP, GAP, GAP, cv2.BORDER_CONSTANT, value=255)
     data = pytesseract.image_to_data(padded, lang="ron", config="--psm 7 --oem 1",
                                      output_type=pytesseract.Output.DICT)
-    items = [((0,), 0, _dollar(w.strip()), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
+    items = [((0,), 0, _letters(w.strip()), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
     kept = _trim(items)
     if not kept:
         return None
     return " ".join(t[2] for t in kept), [max(0.0, t[3]) for t in items if any(ch.isalnum() for ch in t[2])]
 
 
-def _dollar(word: str) -> str:
-    """`$` is how tesseract reads an S or a 5 (see `_punctuation`): a letter, not debris."""
-    return word.replace("$", "S")
+def _letters(word: str) -> str:
+    """Letters tesseract reads as signs, so that a word is not taken for debris: `$` is an S (or a
+    5, see `_number`), `!` inside a word is l (I among capitals)."""
+    word = re.sub(r"(?<=[A-ZĂÂÎȘȚ])!", "I", word.replace("$", "S"))
+    return re.sub(r"(?<=\w)!", "l", word)
 
 
 def _trim(items: list) -> list:
@@ -227,12 +233,9 @@ def _number(word: str) -> str:
 
 
 def _punctuation(text: str) -> str:
-    """`!` inside a word is l (I among capitals); the number after nr./ap. has digits
-    for look-alike letters; a full stop after a long word that is followed by a capitalised word is
-    the comma of an address."""
+    """The number after nr./ap. has digits for look-alike letters; a full stop after a long word
+    that is followed by a capitalised word is the comma of an address."""
     text = re.sub(r"\b(nr|ap)\. ?([^\s,;]+)", lambda m: f"{m[1]}. {_number(m[2])}", text)
-    text = re.sub(r"(?<=[A-ZĂÂÎȘȚ])!", "I", text)
-    text = re.sub(r"(?<=\w)!", "l", text)
     text = re.sub(r"\b([A-Za-z]{1,3})\.(?=\d)", r"\1. ", text)  # nr.3, ap.7
     text = re.sub(r",(?=[^\s\d])|(?<=\D),(?=\d)", ", ", text)  # 2,ap. / Iași,Str.
     return re.sub(r"(\b\w{4,})\.(?= [A-ZĂÂÎȘȚ])", r"\1,", text)
