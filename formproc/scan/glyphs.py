@@ -28,7 +28,7 @@ SHIFT = 2  # pixels a glyph may sit off the writing's centre
 SPECK = 0.15  # ink blobs smaller than this share of a cell's largest blob are not part of the glyph
 
 
-def _font_file(name: str) -> str:
+def printer_font_file(name: str) -> str:
     from formproc.render.pen import FONT_DIRS, FONT_FILES
 
     folders = [os.environ["FORMPROC_FONT_DIR"]] if os.environ.get("FORMPROC_FONT_DIR") else []
@@ -46,7 +46,7 @@ def templates(font_name: str, size_pt: float) -> dict[str, np.ndarray]:
 
     px = size_pt * 25.4 / 72 * PX_PER_MM
     scale = 4  # drawn large, reduced with area averaging like a scan
-    font = ImageFont.truetype(_font_file(font_name), int(round(px * scale)))
+    font = ImageFont.truetype(printer_font_file(font_name), int(round(px * scale)))
     out = {}
     for ch in CLASSES:
         left, top, right, bottom = font.getbbox(ch)

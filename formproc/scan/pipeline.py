@@ -108,10 +108,10 @@ def _decode_all(template, reads: dict, on: date) -> dict[str, dec.Decoded]:
 def _decode_text(spec, read, on: date) -> dec.Decoded:
     """A text line's value, confidence and flags (formproc.scan.text.correct)."""
     raw = read.raw.strip()
-    if not raw:  # nothing read: sure only when there is (next to) no ink
+    if not raw and read.code is None:  # nothing read: sure only when there is (next to) no ink
         conf = 1.0 if read.ink < 0.004 else 0.3
         return dec.Decoded(spec.name, None, conf, read.raw, read.bbox_mm, [], [], read.details())
-    value, conf, flags = correct(spec, raw, read.word_confidences, on)
+    value, conf, flags = correct(spec, raw, read.word_confidences, on, read.code)
     return dec.Decoded(spec.name, value, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
 
 

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness
+from formproc.scan.codes import CodeMatch
 from formproc.scan.glyphs import PRINTED_MATCH, match_cell, templates
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
@@ -62,6 +63,7 @@ class FieldRead:
     word_confidences: list[float] = dc_field(default_factory=list)  # tesseract's, 0-100, text fields
     writing: str = ""  # boxed fields: "print" (matches the printer's box font) or "hand"
     print_match: float = 0.0  # boxed fields: median best correlation of the written cells with the font
+    code: CodeMatch | None = None  # CAS fields: the printed code the line matches best
 
     def details(self) -> dict[str, Any]:
         """Per-cell / per-option evidence for the JSON output."""
@@ -232,15 +234,15 @@ def read_options(spec, page: CleanPage) -> FieldRead:
     return fr
 
 
-def read_texts(specs: list, page: CleanPage) -> dict[str, FieldRead]:
-    """All text fields of a page in one tesseract run (formproc.scan.text)."""
+def read_texts(specs: list, page: CleanPage, font: str) -> dict[str, FieldRead]:
+    """All text fields of a page in one tesseract run (formproc.scan.text); `font` is the printer's."""
     out = {}
     for s in specs:
         fr = FieldRead(s.name, s.kind, (s.x, s.y, s.w, s.h))
         out[s.name] = fr
-    for name, line in read_lines(specs, page).items():
+    for name, line in read_lines(specs, page, font).items():
         fr = out[name]
-        fr.raw, fr.ink, fr.word_confidences = line["raw"], line["ink"], line["confs"]
+        fr.raw, fr.ink, fr.word_confidences, fr.code = line["raw"], line["ink"], line["confs"], line["code"]
         fr.text_confidence = min(line["confs"]) / 100.0 if line["confs"] else 0.0
     return out
 
@@ -254,7 +256,7 @@ def read_page(template, page: CleanPage, model: Recogniser,
     # the printer's box font, and its text font (which printing falls back to)
     fonts = tuple(dict.fromkeys((template.drawing.boxFont, template.drawing.font)))
     out = read_boxes(boxes, page, model, charset, fonts)
-    out.update(read_texts(texts + printed, page))
+    out.update(read_texts(texts + printed, page, template.drawing.font))
     for f in template.fields:
         if f.kind in ("checkbox", "choice"):
             out[f.name] = read_options(f, page)

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from formproc.scan.clean import CleanPage, red_print, writing_gate
+from formproc.scan.codes import MATCH, CodeMatch, match_code
 from formproc.scan.register import PX_PER_MM
 
 TEXT_PX_PER_MM = 12.0  # about 300 dpi, tesseract's best size for 9-10 pt text
@@ -299,8 +300,22 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float, list[str]]:
-    """The field's value from its raw reading, its confidence and flags."""
+def _printed_code(text: str, match: CodeMatch, on) -> tuple[str, float, list[str]]:
+    """A CAS field whose line matches a printed code: the code, sure by its margin over the
+    runner-up, surer when tesseract read the same code, unsure when it read another one."""
+    read, exact = _cas_code(text, on) if text else (None, False)
+    conf = min(0.99, 0.45 + 5 * match.margin)
+    if read == match.code:
+        return match.code, max(conf, 0.95 if exact else conf), []
+    if exact:
+        conf = min(conf, 0.45)
+    return match.code, conf, ["matched"]
+
+
+def correct(spec, text: str, confs: list[float], on,
+            code: CodeMatch | None = None) -> tuple[str | None, float, list[str]]:
+    """The field's value from its raw reading (and, for CAS fields, the printed `code` its line
+    matches), its confidence and flags."""
     low = min(confs) if confs else 0.0
     # below 85 a word is wrong often enough; 96+ almost never on generated pages
     conf = float(np.clip((low - 60.0) / 40.0, 0.0, 1.0)) ** 2
@@ -311,10 +326,12 @@ def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float,
         ok = fixed.isdigit() if digits else fixed.isalpha() and fixed.isupper()
         return (fixed, conf, [] if fixed == text else ["corrected"]) if ok else (text, min(conf, 0.2), ["invalid"])
     if spec.name in CAS_FIELDS:
-        code, exact = _cas_code(text, on)
-        if code is None:  # no CAS code: nothing is taken as the value (the reading stays in raw)
+        if code is not None and code.score >= MATCH:
+            return _printed_code(text, code, on)
+        found, exact = _cas_code(text, on)
+        if found is None:  # no CAS code: nothing is taken as the value (the reading stays in raw)
             return None, 0.0, ["invalid"]
-        return code, (max(conf, 0.9) if exact else min(0.45, max(conf, 0.3))), ([] if exact else ["corrected"])
+        return found, (max(conf, 0.9) if exact else min(0.45, max(conf, 0.3))), ([] if exact else ["corrected"])
     if getattr(spec, "format", None) == "money" or spec.name in DIGIT_FIELDS:
         digits = text.replace(" ", "")
         if spec.name in DIGIT_FIELDS:
@@ -335,14 +352,21 @@ def correct(spec, text: str, confs: list[float], on) -> tuple[str | None, float,
     return fixed, conf, flags
 
 
-def read_lines(specs: list, page: CleanPage) -> dict[str, dict[str, Any]]:
-    """Every text field of a page: name -> {raw, confs, ink} (fields without writing: raw '')."""
+def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, Any]]:
+    """Every text field of a page: name -> {raw, confs, ink, code} (fields without writing: raw
+    ''); `code` is the CAS code whose rendering in the printer's `font` matches the line best."""
+    from formproc import catalogs
+
     images, out = [], {}
+    cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
     for s in specs:
         img, share = line_image(s, page)
-        out[s.name] = {"raw": "", "confs": [], "ink": share}
+        out[s.name] = {"raw": "", "confs": [], "ink": share, "code": None}
         if img is not None:
             images.append((s.name, img))
+            if s.name in CAS_FIELDS:
+                ink = (255.0 - img.astype(np.float32)) / 255.0
+                out[s.name]["code"] = match_code(ink, cas, font, s.size or 9, TEXT_PX_PER_MM)
     if images:
         for name, (text, confs) in ocr_lines(images).items():
             out[name]["raw"], out[name]["confs"] = text, confs
