@@ -17,6 +17,7 @@ from formproc.scan.glyphs import printer_font_file
 #: correlation a rendering needs to count as the printed code
 MATCH = 0.5
 SCALES = (0.95, 1.0, 1.05)  # printed sizes tried, relative to the template's (printer and scan scale)
+BLUR = 1.5  # px: both sides blurred, so that stroke weight and anti-aliasing do not decide
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def match_code(ink: np.ndarray, codes: list[str], font_name: str, size_pt: float
         return None
     pad = int(2 * px_per_mm)  # the writing's extent and a little more: shorter to search
     line = np.ascontiguousarray(ink[:, max(0, cols[0] - pad):cols[-1] + pad + 1], dtype=np.float32)
+    line = cv2.GaussianBlur(line, (0, 0), BLUR)
     best: dict[str, float] = {}
     for code in codes:
         for s in SCALES:
-            tpl = rendering(code, font_name, round(size_pt * s, 2), px_per_mm)
+            tpl = cv2.GaussianBlur(rendering(code, font_name, round(size_pt * s, 2), px_per_mm), (0, 0), BLUR)
             if tpl.shape[0] > line.shape[0] or tpl.shape[1] > line.shape[1]:
                 continue
             score = cv2.matchTemplate(line, tpl, cv2.TM_CCOEFF_NORMED)
