@@ -36,7 +36,6 @@ _STENCIL = re.compile(r"^[0-9A-Z]{5,6}$")
 _STENCIL_USUAL = re.compile(r"^[A-Z]?[0-9]{4,6}$")
 _SERIES = re.compile(r"^[A-Z]{1,5}$")
 _DIGITS = re.compile(r"^\d+$")
-_MONEY = re.compile(r"^\d{1,8}([.,]\d{1,2})?$")
 _CNP_FIELDS = ("pid", "childPid")
 _CUI_FIELDS = ("cui", "payerCui")
 _NAME_FIELDS = ("lastName", "firstName")
@@ -285,27 +284,18 @@ def decode_options(spec, read: FieldRead) -> Decoded:
     marked = [k for k, v in ranked if v >= level]
     flags: list[str] = []
     top = ranked[0][1] if ranked else 0.0
+    # sure as the decision's margin from the mark level, relative to it: a mark a quarter of the
+    # level away from it is an even chance (stamp or rosette traces reach just over the level)
     if not marked:
-        return Decoded(spec.name, None, round(0.5 + 0.5 * min(1.0, (level - top) / level), 3), "",
+        return Decoded(spec.name, None, round(min(1.0, (level - top) / level) ** 0.5, 3), "",
                        read.bbox_mm, [], [], evidence)
     other = ranked[1][1] if len(ranked) > 1 else 0.0
     margin = min((top - level) / level, (level - other) / level)
     if len(marked) > 1:
         flags.append("multiple-marks")
-    conf = 0.5 + 0.5 * max(-1.0, min(1.0, margin))
+    conf = max(0.0, min(1.0, margin)) ** 0.5
     return Decoded(spec.name, marked[0], round(conf if not flags else min(conf, 0.3), 3), ",".join(marked),
                    read.bbox_mm, flags, [], evidence)
-
-
-def decode_text(spec, read: FieldRead) -> Decoded:
-    """A text line: tesseract's reading, its confidence, and the money grammar where it applies."""
-    text = read.raw.strip() or None
-    conf = read.text_confidence if text else (1.0 if read.ink < 0.004 else 0.3)
-    flags = []
-    if text and getattr(spec, "format", None) == "money" and not _MONEY.match(text.replace(" ", "")):
-        flags.append("invalid")
-        conf = min(conf, 0.2)
-    return Decoded(spec.name, text, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
 
 
 #: a joint choice this many times less likely than the unconstrained reading is not proven by it
