@@ -4,10 +4,13 @@ Generates corrected copies (formproc.reconcile.samples: random fields struck and
 the boxes, struck box by box, or checkboxes scribbled out; white/pink/green copies; scan and photo
 distortions), reads them (formproc.reconcile.paper) and compares them with the record as first
 printed (formproc.reconcile.compare). Prints, per correction style: corrected fields found, new value
-exact, old value exact; false corrections on uncorrected fields; false differences on uncorrected
-fields; missing-paraph warnings; pages per minute.
+exact, old value exact, wrong new values read with confidence >= 0.5; false corrections on
+uncorrected fields; differences on uncorrected fields (differs with confidence >= 0.5 / below,
+unreadable) and marks (ANULAT, DUPLICAT) read on sheets that have none; missing-paraph warnings;
+with --annulled K, K more sheets annulled by hand (ANULAT written across them) and how many were
+read as annulled; pages per minute.
 
-    .venv/bin/python bench/reconcile.py [--count 60] [--seed 1] [--template ccm-2025]
+    .venv/bin/python bench/reconcile.py [--count 60] [--seed 1] [--template ccm-2025] [--annulled 0]
 """
 
 from __future__ import annotations
@@ -30,12 +33,15 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--template", default="ccm-2025")
+    ap.add_argument("--annulled", type=int, default=0, help="sheets annulled by hand, after the corrected ones")
     args = ap.parse_args()
     template = load_template(args.template)
     rng = np.random.default_rng(args.seed)
     stats: dict[str, Counter] = defaultdict(Counter)
     false_corr: Counter = Counter()
     false_diff: Counter = Counter()
+    diff_kind: Counter = Counter()  # differences on uncorrected fields: differs (sure / unsure), unreadable
+    sure_wrong: list[str] = []
     by_copy: Counter = Counter()
     paraph = Counter()
     pages = unaligned = 0
@@ -58,6 +64,8 @@ def main() -> None:
             s["total"] += 1
             s["found"] += found is not None
             s["new exact"] += found is not None and found.new_text == c.new
+            if found is not None and found.new_text != c.new and found.new_confidence >= 0.5:
+                sure_wrong.append(f"{c.field}: {found.new_text!r} for {c.new!r} ({found.new_confidence:.2f})")
             s["old exact"] += found is not None and found.old_text == c.old
             d = differences.get(c.field)
             corrected_json = sample.corrected.to_json_dict().get(c.field)
@@ -69,14 +77,21 @@ def main() -> None:
         for name in reading.corrections:
             if name not in truth:
                 false_corr[name] += 1
+        for name, d in differences.items():  # the sheet's marks: ANULAT, DUPLICAT
+            if name not in template.names:
+                false_diff[f"{name} ({d.status})"] += 1
+                diff_kind["marks"] += 1
         for f in template.fields:
             if f.name in truth:
                 continue
             uncorrected_fields += 1
             by_copy[sample.meta["copy"] + " fields"] += 1
             if f.name in differences:
-                false_diff[f"{f.name} ({differences[f.name].status})"] += 1
+                d = differences[f.name]
+                false_diff[f"{f.name} ({d.status})"] += 1
                 by_copy[sample.meta["copy"]] += 1
+                diff_kind[d.status if d.status != "differs" else
+                          ("differs, confidence >= 0.5" if d.confidence >= 0.5 else "differs, confidence < 0.5")] += 1
     print(f"template {template.name}, {pages} pages (seed {args.seed}), {unaligned} not aligned")
     print(f"{'style':<10} {'corrected':>9} {'found':>8} {'new exact':>10} {'old exact':>10} {'diff right':>10}")
     for style in sorted(stats):
@@ -89,16 +104,28 @@ def main() -> None:
           f"{sum(s['new exact'] for s in stats.values()) / total:>10.1%} "
           f"{sum(s['old exact'] for s in stats.values()) / total:>10.1%} "
           f"{sum(s['difference right'] for s in stats.values()) / total:>10.1%}")
+    print(f"wrong new values read with confidence >= 0.5: {len(sure_wrong)} {sure_wrong[:6]}")
     print(f"false corrections on uncorrected fields: {sum(false_corr.values())} in {uncorrected_fields} fields "
           f"({sum(false_corr.values()) / max(1, uncorrected_fields):.2%}) {dict(false_corr.most_common(6))}")
     print(f"false differences on uncorrected fields: {sum(false_diff.values())} in {uncorrected_fields} fields "
           f"({sum(false_diff.values()) / max(1, uncorrected_fields):.2%}) {dict(false_diff.most_common(8))}")
+    print(f"  by kind: {dict(diff_kind)}")
     print("  by copy: " + ", ".join(f"{c} {by_copy[c]}/{by_copy[c + ' fields']}" for c in ("white", "pink", "green")))
     kinds = Counter(template.field(k.split(" ")[0]).kind for k in false_diff.elements())
     print(f"  by field kind: {dict(kinds)}")
     for key in ("with paraph", "without paraph"):
         n = paraph[key + " total"]
         print(f"no-paraph warning, corrections {key}: {paraph[key + ' warned']}/{n}")
+    if args.annulled:
+        found = 0
+        for _ in range(args.annulled):
+            sample = make_corrected(rng, template, annul=True)
+            start = time.perf_counter()
+            reading = read_page(Page("bench.png", sample.image), template.name)
+            elapsed += time.perf_counter() - start
+            pages += 1
+            found += reading.aligned and reading.annulled
+        print(f"sheets annulled by hand read as annulled: {found}/{args.annulled}")
     print(f"speed: {pages / elapsed * 60:.1f} pages/min ({elapsed / max(1, pages):.2f} s/page, one process)")
 
 

@@ -163,3 +163,38 @@ def test_cli_refuses_unusable_input_with_exit_2(tmp_path, capsys):
     assert code == 2 and "not found" in err
     code, _, err = _run(["reconcile", str(blank), "--record", str(record), "--fields", "days"], capsys)
     assert code == 2 and "--accept" in err
+
+
+def test_free_text_read_by_ocr_agrees_up_to_its_noise_but_not_in_numbers():
+    from formproc.reconcile.compare import text_agrees
+
+    assert text_agrees("Spitalul Clinic județean", "Spitalul Clinic Județean")
+    assert text_agrees("'Dr. Lupu Dan", "Dr. Lupu Dan") and text_agrees("Centrul Medicai Sănătatea",
+                                                                       "Centrul Medical Sănătatea")
+    assert not text_agrees("Or. Popesti Ana", "CMI Dr. Popescu Ana")
+    assert not text_agrees("Str. Lunga nr. 12", "Str. Lunga nr. 13") and not text_agrees("1234,56", "1234,58")
+    assert not text_agrees("CJAS B", "CJAS C")  # a short code has no edit to spare
+
+
+def test_uncorrected_fields_differ_only_when_the_paper_shows_it():
+    record = report_certificate(1)
+    data = record.to_json_dict()
+
+    def cells(*tops):  # the scanner's per-box candidates, as `formproc scan` gives them
+        return {"cells": [{"top": [list(t) for t in top]} for top in tops]}
+
+    digits = [[(ch, 1.0)] for ch in str(record.days).rjust(2)]
+    reading = _reading(record, days=PaperValue(record.days + 5, 0.8, True),
+                       unitType=PaperValue(data["unitType"].lower() + ".", 0.2, True),
+                       doctorName=PaperValue("Xyz Qwerty", 0.1, True),
+                       diagCode=PaperValue("999", 0.9, True, True, data["diagCode"]))
+    # days: the boxes show the stored value best, the decoder picked another (e.g. a leave row's cross-check)
+    reading.scan["fields"] = {"days": cells(*[[(" ", 1.0)] if ch == [(" ", 1.0)] else ch for ch in digits])}
+    out = {d.field: d for d in compare(reading, record)}
+    assert set(out) == {"doctorName", "diagCode"}, [d.to_dict() for d in out.values()]
+    assert out["doctorName"].status == UNREADABLE  # an unsure reading far from the stored text
+    assert out["diagCode"].status == "differs" and out["diagCode"].corrected_on_paper  # corrections always count
+    # boxes that clearly show another value do differ
+    other = str(record.days + 5).rjust(2)
+    reading.scan["fields"] = {"days": cells(*[[(ch if ch != " " else " ", 0.99), ("0", 0.01)] for ch in other])}
+    assert {d.field: d.status for d in compare(reading, record)}["days"] == "differs"

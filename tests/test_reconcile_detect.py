@@ -127,3 +127,75 @@ def test_sample_command_writes_corrected_copies_with_old_and_new_truth(tmp_path,
         assert t["corrections"] and t["original"] != t["record"]
         for c in t["corrections"]:
             assert c["style"] in ("strike", "cells", "checkbox") and c["old"] != c["new"]
+
+
+def _page(template):
+    from formproc.scan.register import PX_PER_MM
+
+    h, w = int(template.page[1] * PX_PER_MM), int(template.page[0] * PX_PER_MM)
+    return np.zeros((h, w), np.float32), np.zeros((h, w), bool), PX_PER_MM
+
+
+def test_strikes_are_found_box_by_box_and_fitted_on_the_page(template):
+    from formproc.reconcile.detect import _without_strikes, find_strikes
+
+    spec = template.field("validTo")
+    ink, form, px = _page(template)
+    y = spec.y + spec.h / 2
+    # a slanted line through the whole value
+    cv2.line(ink, (int((spec.x - 1) * px), int((y - 0.8) * px)), (int((spec.x2 + 1) * px), int((y + 0.8) * px)), 1.0, 3)
+    (whole,) = find_strikes(ink, form, spec)
+    assert whole.cells == list(range(6)) and abs(whole.slope - 1.6 / (spec.w + 2)) < 0.01
+    assert not (_without_strikes(ink, [whole], 0.1) > 0.35).any()
+    # two neighbouring boxes struck each on its own, the second line a little lower, the others not
+    ink[:] = 0
+    for i, dy in ((2, 0.0), (3, 0.7)):
+        c = spec.cell_rects()[i]
+        cv2.line(ink, (int((c.x - 0.6) * px), int((y + dy) * px)), (int((c.x2 + 0.6) * px), int((y + dy) * px)), 1.0, 3)
+    assert sorted(i for st in find_strikes(ink, form, spec) for i in st.cells) == [2, 3]
+
+
+def test_writing_beside_the_boxes_leaves_out_ink_reaching_in_from_outside(template):
+    from formproc.layout import Rect
+    from formproc.reconcile.detect import writing_in
+
+    spec = template.field("validTo")
+    ink, _, px = _page(template)
+    zone = Rect(x=spec.x, y=spec.y2 + 0.4, w=spec.w, h=4.5)
+    seven = np.zeros(ink.shape, np.uint8)
+    cv2.putText(seven, "7", (int((zone.x + 1) * px), int((zone.y + 4) * px)), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    ink[seven > 0] = 1.0
+    # a signature's loop dipping into the place from below, and a long flat line across it
+    cv2.ellipse(ink, (int((zone.x + 15) * px), int((zone.y2 + 3) * px)), (int(4 * px), int(5 * px)), 0, 0, 360, 1.0, 2)
+    cv2.line(ink, (int((zone.x + 7) * px), int((zone.y + 2) * px)), (int((zone.x2 - 1) * px), int((zone.y + 2.5) * px)),
+             1.0, 2)
+    crop, mask = writing_in(ink, zone, spec.cell_width)
+    ys, xs = np.nonzero(mask)
+    assert mask.any() and xs.max() / px < 1 + spec.cell_width + 1.0  # the 7 alone
+
+
+def test_the_sheet_edge_in_the_duplicat_box_is_no_duplicate(template):
+    from formproc.reconcile.paper import detect_marks
+    from formproc.scan.clean import CleanPage
+
+    ink, form, px = _page(template)
+    mark = template.marks["duplicate"]
+    # a skewed scan: the dark beyond the sheet's edge runs down the box's right side
+    ink[int(mark.y * px) - 5:int(mark.y2 * px) + 5, int((mark.x2 - 3) * px):int(mark.x2 * px) + 5] = 1.0
+    page = CleanPage(ink, form, 1.0, (250, 250, 250), np.full(ink.shape + (3,), 250, np.uint8))
+    assert detect_marks(template, page) == (False, None)
+    ink[int((mark.y + 4) * px):int((mark.y + 9) * px), int((mark.x + 3) * px):int((mark.x + 25) * px)] = 1.0
+    assert detect_marks(template, page)[1] is not None  # writing in it still makes it a duplicate
+
+
+def test_what_lies_off_the_scan_is_unreadable(template):
+    record = _record(13).model_copy(update={"serialNo": "7654321", "duplicate": 1, "duplSerialCode": "CCMAB",
+                                            "duplSerialNo": "1234567"})
+    sample = make_corrected(np.random.default_rng(6), template, record=record, fields=[], distort=False,
+                            copy="white")
+    px = sample.image.shape[1] / template.page[0]
+    cut = sample.image[int(9 * px):]  # the sheet's top 9 mm, with half the DUPLICAT box, not scanned
+    reading = read_page(Page("taiat.png", np.ascontiguousarray(cut)), template.name)
+    assert reading.aligned and reading.duplicate is None
+    assert any("DUPLICAT" in w and "scanare" in w for w in reading.warnings)
+    assert reading.values["pid"].readable and reading.values["pid"].value == record.pid  # on the scan: read

@@ -105,3 +105,25 @@ def test_cli_accept_takes_the_paper_into_the_store(tmp_path, capsys):
     assert current.record.diagCode == "124" and current.version == saved.version + 1
     assert store.list_scans(saved.id)[0].content == scan.read_bytes()
     store.close()
+
+
+def test_a_sheet_annulled_by_hand_is_queued_as_s(store, tmp_path):
+    provider = Provider.from_dict(REPORT_PROVIDER)
+    record = report_certificate(3, year=2025, month=3)
+    (saved,) = store.add_certificates([record], "doctor")
+    original = prepare_report([record], (2025, 3), provider, today=TODAY)
+    store.set_report_status(store.add_report(2025, 3, original.xml, [saved.id], "doctor"), "sent", "doctor")
+    # the filled-in sheet, ANULAT written across it by hand in the template's place for the mark
+    template = load_template(template_for_date(record.issueDate))
+    sample = make_corrected(np.random.default_rng(2), template, record=record, annul=True, distort=True)
+    assert sample.corrections == [] and sample.corrected.status == "annulled"
+    scan = tmp_path / "anulat.png"
+    cv2.imwrite(str(scan), cv2.cvtColor(sample.image, cv2.COLOR_RGB2BGR))
+    reading = read_paper(str(scan), template.name)[0]
+    assert reading.annulled
+    differences = compare(reading, saved.record)
+    assert [(d.field, d.paper) for d in differences] == [("status", "annulled")]
+    done = accept(store, saved.id, differences, "doctor", (scan.name, scan.read_bytes()), reading.to_dict(),
+                  today=TODAY)
+    assert done.correction_type == "S" and store.get_certificate(saved.id).record.status == "annulled"
+    assert [(p.certificate_id, p.correction_type) for p in store.pending_rectifications()] == [(saved.id, "S")]

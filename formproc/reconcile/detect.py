@@ -2,12 +2,17 @@
 
 Works on the scanner's cleaned page (formproc.scan.clean, canonical pixels of
 formproc.scan.register) and on the template's geometry only:
-- boxed fields: a stroke through the middle of the boxes, longer than a box is wide and unbroken
-  across box lines, is a strike. When it crosses every written box the whole value was struck and
-  the new value is read from the writing beside the boxes (formproc.reconcile.zones); when it
-  crosses some boxes only, each struck box's new character is read just above or below it. The
-  new characters go through the scanner's character recogniser and the field's grammar
-  (formproc.scan.decode); the old value is read again with the strike taken out ("when legible").
+- boxed fields: every box is looked at for a line through its middle from side to side, longer
+  than a box is wide and unbroken across box lines (slants of a few degrees tried); neighbouring
+  struck boxes whose lines meet are one strike, whose course is fitted on the page. The old value
+  is read again with the strike painted over ("when legible"). The new value is read, from the
+  writing around the boxes (formproc.reconcile.zones), both ways a doctor writes it: a character
+  just above or below each struck box, or (when every written box is struck) the whole value
+  beside the boxes. Only ink that belongs to the place is read: blobs reaching in from outside
+  it (a signature's loops, a line) are left out, and strokes broken by the form's print are
+  joined. The characters go through the scanner's character recogniser and the field's grammar
+  (formproc.scan.decode); the reading that gives a valid value other than the struck one, with
+  the surest characters, wins, and its confidence is the grammar's times the characters'.
 - checkbox/choice fields: a box filled by a scribble is a cancelled mark; the other marked box,
   if any, is the new value.
 - every correction looks for a signature or stamp near it (ink or stamp blue outside the fields
@@ -24,7 +29,7 @@ import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
-from formproc.reconcile.zones import beside_zones, cell_zone, inside_fields, neighbourhood, to_px
+from formproc.reconcile.zones import Zone, beside_zones, cell_zone, inside_fields, neighbourhood, to_px
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import CellInk, Recogniser, normalise
 from formproc.scan.decode import charset, decode_boxes
@@ -35,25 +40,40 @@ PX = PX_PER_MM
 ANGLES = (-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0)  # strike slants tried, degrees
 BAND = (0.28, 0.72)  # the part of a box's height a strike goes through
 MIN_STRIKE = 1.1  # a strike is longer than this many box widths
+STRIKE_SIDE = 1.5  # mm either side of a box looked at for a line through it
+STRIKE_STEP = 0.5  # mm between the lines of neighbouring boxes that are two strikes
 CANCEL = 0.75  # option coverage of a scribbled-out box (a plain or printed X covers about 0.4-0.5)
 PARAPH_MM2 = 6.0  # ink/stamp area near a correction that counts as signature or paraph
 PARAPH_MARGIN = 25.0  # mm around the corrected field searched for it
 MIN_GLYPH_MM2 = 0.35  # smaller ink specks beside the boxes are not characters
 MIN_GLYPH_HEIGHT = 0.3  # nor are blobs flatter than this share of the line's height
+BROKEN_STROKE = 0.5  # mm between two blobs over each other that are one broken stroke
 FAINT = 0.12  # darkness of a carbon copy's writing once a strong pen has set the page's ink scale
 FAINT_SHARE = 0.03  # share of a box's middle that faint writing covers
+SPILL = 0.8  # mm a hand-written character may run over the place it is written in
+REACH = 3.0  # mm around that place looked at to tell writing from ink reaching in from outside
+MAX_GLYPH_BOXES = 1.3  # a hand-written character is at most this many boxes wide
+CELL_SIDE = 0.3  # boxes a character written by a box may reach past its sides
+MISSING = 0.3  # confidence factor for each struck box with no new character by it
+PRINTED_OLD = 0.8  # correlation with the printer's glyph above which a struck box is machine print
+LINE_END_SIDE = 0.5  # mm from a box's side within which a strike's end runs in from the neighbour
 
 
 @dataclass
 class Strike:
-    """A strike line through a boxed field: extent in mm, slant, and the boxes it crosses."""
+    """A strike line through a boxed field: extent in mm, height at its middle, slope (dy/dx on the
+    page), and the boxes it crosses."""
 
     x0: float
     x1: float
     y: float
-    angle: float
+    slope: float
     cells: list[int]
     thickness: float = 0.5  # mm
+
+    def y_at(self, x: float) -> float:
+        """The line's height (mm) at `x` mm."""
+        return self.y + (x - (self.x0 + self.x1) / 2) * self.slope
 
 
 @dataclass
@@ -81,16 +101,44 @@ class FieldCorrection:
 
 # -- strikes ---------------------------------------------------------------------------------
 
-def _rotate(img: np.ndarray, angle: float) -> np.ndarray:
-    h, w = img.shape
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+def _rotation(shape: tuple[int, int], angle: float) -> np.ndarray:
+    h, w = shape
+    return cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+
+
+def _line_pixels(crop: np.ndarray, top: int, bottom: int, min_run: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pixels (x, y in the crop) of the longest straight run through the rows top:bottom of
+    a binary crop, over the slants tried; None when no run is `min_run` pixels long."""
+    best: tuple[tuple[int, int], float, np.ndarray] | None = None
+    for angle in ANGLES:
+        turned = cv2.warpAffine(crop, _rotation(crop.shape, angle), crop.shape[::-1], flags=cv2.INTER_NEAREST,
+                                borderValue=0) if angle else crop
+        turned = cv2.morphologyEx(turned, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
+        runs = cv2.morphologyEx(turned[top:bottom], cv2.MORPH_OPEN, np.ones((1, min_run), np.uint8))
+        if not runs.any():
+            continue
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        # the slant that straightens the line: the longest run (to 2 px), then the thinnest, since
+        # a slant off the line's own may keep it whole, only thicker
+        i = max(range(1, n), key=lambda j: (int(stats[j][2]) // 2, -int(stats[j][3])))
+        key = (int(stats[i][2]) // 2, -int(stats[i][3]))
+        if best is None or key > best[0]:
+            best = (key, angle, labels == i)
+    if best is None:
+        return None
+    _, angle, run = best
+    ys, xs = np.nonzero(run)
+    pts = cv2.invertAffineTransform(_rotation(crop.shape, angle)) @ np.vstack([xs, ys + top, np.ones(len(xs))])
+    return pts[0], pts[1]
 
 
 def find_strikes(ink: np.ndarray, form: np.ndarray, spec: FieldSpec) -> list[Strike]:
     """The strike lines through a boxed field (one through the whole value, or one per struck box).
     `ink` is the page's raw ink: vertical box lines stay in, so a strike is unbroken where it
-    crosses them while neighbouring glyphs stay apart; the horizontal box lines are taken out."""
+    crosses them while neighbouring glyphs stay apart; the horizontal box lines are taken out.
+    Every box is looked at on its own (with STRIKE_SIDE mm either side): a line through it from side
+    to side at one of the slants tried strikes it. Neighbouring struck boxes whose lines meet make
+    one strike, whose course is then fitted on the page."""
     pad = 2.5
     rows, cols = to_px(Rect(x=spec.x - pad, y=spec.y - 1.0, w=spec.w + 2 * pad, h=spec.h + 2.0), PX)
     crop = (ink[rows, cols] > INK_LEVEL).astype(np.uint8)
@@ -100,36 +148,35 @@ def find_strikes(ink: np.ndarray, form: np.ndarray, spec: FieldSpec) -> list[Str
     crop[cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, int(2 * PX)), np.uint8)) > 0] = 0
     top = int(round((1.0 + spec.h * BAND[0]) * PX))
     bottom = int(round((1.0 + spec.h * BAND[1]) * PX))
-    kernel = np.ones((1, int(MIN_STRIKE * spec.cell_width * PX)), np.uint8)
-    best: tuple[tuple[int, int], float, list[tuple[int, int, int, int]]] | None = None
-    for angle in ANGLES:
-        turned = _rotate(crop, angle) if angle else crop
-        turned = cv2.morphologyEx(turned, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
-        runs = cv2.morphologyEx(turned[top:bottom], cv2.MORPH_OPEN, kernel)
-        if not runs.any():
+    min_run = int(MIN_STRIKE * spec.cell_width * PX)
+    hits: list[tuple[int, np.ndarray, np.ndarray]] = []  # struck box, its line's pixels on the page (mm)
+    for i, c in enumerate(spec.cell_rects()):
+        left = max(0, int(round((c.x - STRIKE_SIDE) * PX)) - cols.start)
+        right = min(crop.shape[1], int(round((c.x2 + STRIKE_SIDE) * PX)) - cols.start)
+        found = _line_pixels(np.ascontiguousarray(crop[:, left:right]), top, bottom, min_run)
+        if found is None:
             continue
-        n, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        found = [(int(st[0]), int(st[2]), int(st[1] + st[3] // 2 + top), int(st[3])) for st in stats[1:]]
-        longest = (max(f[1] for f in found), sum(f[1] for f in found))  # the slant that straightens the line
-        if best is None or longest > best[0]:
-            best = (longest, angle, found)
-    if best is None:
-        return []
-    merged: list[list[float]] = []  # pieces of one line broken by a pen skip: x0, x1, y, thickness (mm)
-    for x, width, y, height in sorted(best[2]):
-        x0 = spec.x - pad + x / PX
-        x1, y_mm = x0 + width / PX, spec.y - 1.0 + y / PX
-        if merged and x0 - merged[-1][1] < 0.6 * spec.cell_width and abs(y_mm - merged[-1][2]) < 1.0:
-            merged[-1][1] = max(merged[-1][1], x1)
-            merged[-1][3] = max(merged[-1][3], height / PX)
-            continue
-        merged.append([x0, x1, y_mm, height / PX])
-    out = []
-    for x0, x1, y_mm, thick in merged:
+        xs = (cols.start + left + found[0] + 0.5) / PX
+        ys = (rows.start + found[1] + 0.5) / PX
         # a strike runs through a box from side to side; a glyph's own stroke stops short of its sides
-        cells = [i for i, c in enumerate(spec.cell_rects()) if x0 <= c.x + 0.15 * c.w and x1 >= c.x2 - 0.15 * c.w]
-        if cells:
-            out.append(Strike(x0, x1, y_mm, best[1], cells, thick))
+        if xs.min() <= c.x + 0.15 * c.w and xs.max() >= c.x2 - 0.15 * c.w:
+            hits.append((i, xs, ys))
+    groups: list[list[tuple[int, np.ndarray, np.ndarray]]] = []
+    for hit in hits:
+        if groups and groups[-1][-1][0] == hit[0] - 1 \
+                and abs(float(np.median(groups[-1][-1][2]) - np.median(hit[2]))) < STRIKE_STEP:
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    out = []
+    for group in groups:
+        xs = np.concatenate([g[1] for g in group])
+        ys = np.concatenate([g[2] for g in group])
+        x0, x1 = float(xs.min()), float(xs.max())
+        slope, at = np.polyfit(xs, ys, 1)
+        residual = ys - (slope * xs + at)
+        thick = float(np.percentile(residual, 97) - np.percentile(residual, 3)) + 1.0 / PX
+        out.append(Strike(x0, x1, float(slope * (x0 + x1) / 2 + at), float(slope), [g[0] for g in group], thick))
     return out
 
 
@@ -138,13 +185,88 @@ def _without_strikes(ink: np.ndarray, strikes: list[Strike], margin: float = 0.2
     out = ink.copy()
     for strike in strikes:
         x0, x1 = int((strike.x0 - 0.5) * PX), int((strike.x1 + 0.5) * PX)  # the pen's ends taper off
-        xc = (x0 + x1) / 2
-        slope = np.tan(np.radians(-strike.angle))
         half = (strike.thickness / 2 + margin) * PX
         for x in range(max(0, x0), min(out.shape[1], x1)):
-            yc = strike.y * PX + (x - xc) * slope
+            yc = strike.y_at((x + 0.5) / PX) * PX
             out[max(0, int(yc - half)):int(yc + half) + 1, x] = 0
     return out
+
+
+def _without_line_end(box: np.ndarray, rect: Rect, strikes: list[Strike]) -> np.ndarray | None:
+    """A box's ink without the end of a strike line that runs on into it from a struck neighbour:
+    the blobs that lie within the line's course and reach the box's side. None when there is none
+    (the box is left as the scanner read it)."""
+    binary = (box > INK_LEVEL).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    ends = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        left, right = rect.x + x / PX, rect.x + (x + w) / PX
+        for st in strikes:
+            half = st.thickness / 2 + 0.4
+            on_line = all(abs((rect.y + yy / PX) - st.y_at(xx)) <= half
+                          for yy in (y, y + h) for xx in (left, right))
+            at_side = x <= LINE_END_SIDE * PX and st.x1 > rect.x or x + w >= box.shape[1] - LINE_END_SIDE * PX \
+                and st.x0 < rect.x2
+            if on_line and at_side:
+                ends.append(i)
+                break
+    if not ends:
+        return None
+    return np.where(np.isin(labels, ends), 0.0, box)
+
+
+def _printed_fonts(template: Template, spec: FieldSpec) -> list[dict[str, np.ndarray]]:
+    """The printer's box glyphs of a field at the sizes a print may come out at (formproc.scan.glyphs)."""
+    from formproc.render.printing import box_font_size
+    from formproc.scan.glyphs import templates
+    from formproc.scan.read import PRINT_SCALES
+
+    size = box_font_size(spec)
+    names = dict.fromkeys((template.drawing.boxFont, template.drawing.font))
+    return [templates(name, round(size * scale, 2)) for name in names for scale in PRINT_SCALES]
+
+
+def _printed_read(box: np.ndarray, line: np.ndarray, glyph_sets: list[dict[str, np.ndarray]],
+                  allowed: str) -> tuple[CellRead | None, float]:
+    """A struck box read by the printer's own glyphs, the strike's pixels (`line`) left out of the
+    comparison: each glyph is placed where the box's ink above and below the line sits (give or
+    take SHIFT pixels) and scored by normalised correlation over the rest. Returns the candidates
+    and the best correlation (machine print matches its font closely, hand-printing does not)."""
+    from formproc.scan.glyphs import SHIFT, candidates
+
+    keep = ~line
+    ys, xs = np.nonzero((box > INK_LEVEL) & keep)
+    if len(ys) < 4:
+        return None, 0.0
+    h, w = box.shape
+    cy, cx = (ys.min() + ys.max() + 1) / 2, (xs.min() + xs.max() + 1) / 2
+    weight = keep.astype(np.float32)
+    total = float(weight.sum())
+    di = (box - float((box * weight).sum()) / total) * weight
+    ni = float(np.sqrt((di * di).sum())) or 1.0
+    scores: dict[str, float] = {}
+    for glyphs in glyph_sets:
+        for ch in allowed:
+            g = glyphs.get(ch)
+            if g is None:
+                continue
+            padded = np.zeros((h + 2 * SHIFT + g.shape[0], w + 2 * SHIFT + g.shape[1]), np.float32)
+            y0 = int(round(cy - g.shape[0] / 2)) + SHIFT + g.shape[0] // 2
+            x0 = int(round(cx - g.shape[1] / 2)) + SHIFT + g.shape[1] // 2
+            if y0 < 0 or x0 < 0 or y0 + g.shape[0] > padded.shape[0] or x0 + g.shape[1] > padded.shape[1]:
+                continue
+            padded[y0:y0 + g.shape[0], x0:x0 + g.shape[1]] = g
+            off_y, off_x = g.shape[0] // 2, g.shape[1] // 2
+            views = np.lib.stride_tricks.sliding_window_view(
+                padded[off_y:off_y + h + 2 * SHIFT, off_x:off_x + w + 2 * SHIFT], (h, w))  # shifts x box
+            mt = (views * weight).sum(axis=(2, 3)) / total
+            dt = (views - mt[..., None, None]) * weight
+            nt = np.sqrt((dt * dt).sum(axis=(2, 3)))
+            corr = (dt * di).sum(axis=(2, 3)) / (ni * np.maximum(nt, 1e-6))
+            scores[ch] = max(scores.get(ch, -1.0), float(corr.max()))
+    top = candidates(scores, 5)
+    return (CellRead(top, normalise(box)[1]) if top else None), max(scores.values(), default=0.0)
 
 
 def bluish(rgb: np.ndarray, margin: int = 35) -> np.ndarray:
@@ -171,39 +293,74 @@ def _cell(model: Recogniser, dark: np.ndarray, allowed: str, free: bool = False)
 
 def _glyphs(binary: np.ndarray) -> list[np.ndarray]:
     """The characters of a line of writing, left to right, as masks: ink blobs merged when they
-    overlap in x (a character broken by the form's print or a lifted pen); flat blobs (a strike's
-    end, a dot) and specks are no characters."""
+    overlap in x (a character broken by the form's print or a lifted pen); what is then still flat
+    (a strike's end, a dot) or a speck is no character."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    tall = MIN_GLYPH_HEIGHT * binary.shape[0]
-    blobs = sorted((int(stats[i][0]), int(stats[i][0] + stats[i][2]), i) for i in range(1, n)
-                   if stats[i][4] >= MIN_GLYPH_MM2 * PX * PX and stats[i][3] >= tall)
-    groups: list[list[int]] = []  # [x0, x1, label...]
-    for a, b, i in blobs:
+    blobs = sorted((int(stats[i][0]), int(stats[i][0] + stats[i][2]), int(stats[i][1]),
+                    int(stats[i][1] + stats[i][3]), i) for i in range(1, n))
+    groups: list[list[int]] = []  # [x0, x1, y0, y1, label...]
+    for a, b, top, bottom, i in blobs:
         if groups:
             g = groups[-1]
-            if min(b, g[1]) - max(a, g[0]) > 0.3 * min(b - a, g[1] - g[0]):
-                g[0], g[1] = min(a, g[0]), max(b, g[1])
+            overlap = min(b, g[1]) - max(a, g[0])
+            gap = max(top - g[3], g[2] - bottom)  # a stroke broken where it crossed a printed rule
+            if overlap > 0.3 * min(b - a, g[1] - g[0]) or (overlap > 0 and gap <= BROKEN_STROKE * PX):
+                g[0], g[1], g[2], g[3] = min(a, g[0]), max(b, g[1]), min(top, g[2]), max(bottom, g[3])
                 g.append(i)
                 continue
-        groups.append([a, b, i])
-    return [np.isin(labels, g[2:]) for g in groups]
+        groups.append([a, b, top, bottom, i])
+    out = []
+    for g in groups:
+        members = g[4:]
+        top = min(int(stats[i][1]) for i in members)
+        bottom = max(int(stats[i][1] + stats[i][3]) for i in members)
+        if sum(int(stats[i][4]) for i in members) >= MIN_GLYPH_MM2 * PX * PX \
+                and bottom - top >= MIN_GLYPH_HEIGHT * binary.shape[0]:
+            out.append(np.isin(labels, members))
+    return out
 
 
-def _line_reads(model: Recogniser, clean: np.ndarray, rect: Rect, allowed: str) -> tuple[list[CellRead], float]:
+def writing_in(img: np.ndarray, rect: Rect, cell_width: float, side: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The ink written in a rectangle: (the darkness of `rect` grown by SPILL mm, the mask of the
+    blobs that belong to it). A blob is writing of the rectangle when its middle lies inside it,
+    it stays within SPILL mm of it and it is no wider than a character (MAX_GLYPH_BOXES boxes):
+    the loops of a signature or the tail of a line reaching in from outside are left out. The
+    crop reaches `side` boxes left and right of the rectangle."""
+    ctx = Rect(x=rect.x - REACH, y=rect.y - REACH, w=rect.w + 2 * REACH, h=rect.h + 2 * REACH)
+    rows, cols = to_px(ctx, PX)
+    crop = img[rows, cols]
+    oy, ox = rows.start, cols.start
+    y0, y1 = int((rect.y - SPILL) * PX) - oy, int((rect.y2 + SPILL) * PX) - oy
+    x0, x1 = int(rect.x * PX) - ox, int(rect.x2 * PX) - ox
+    binary = (crop > INK_LEVEL).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    keep = [i for i in range(1, n)
+            if stats[i][1] >= y0 and stats[i][1] + stats[i][3] <= y1 and x0 <= stats[i][0] + stats[i][2] / 2 < x1
+            and stats[i][2] <= MAX_GLYPH_BOXES * cell_width * PX]
+    mask = np.isin(labels, keep)
+    lo, hi = max(0, y0), max(0, y1)
+    left, right = max(0, int(x0 - side * cell_width * PX)), max(0, int(x1 + side * cell_width * PX))
+    return crop[lo:hi, left:right], mask[lo:hi, left:right]
+
+
+def _tight(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The darkness of the masked ink, cut to its bounding box."""
+    ys, xs = np.nonzero(mask)
+    return np.where(mask, crop, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _line_reads(model: Recogniser, clean: np.ndarray, rect: Rect, allowed: str,
+                cell_width: float) -> tuple[list[CellRead], float]:
     """The characters written in a rectangle (left to right) and the rectangle's ink share."""
-    rows, cols = to_px(rect, PX)
-    crop = clean[rows, cols]
+    crop, mask = writing_in(clean, rect, cell_width)
     if crop.size == 0:
         return [], 0.0
-    binary = (crop > INK_LEVEL).astype(np.uint8)
     out = []
-    for mask in _glyphs(binary):
-        ys, xs = np.nonzero(mask)
-        glyph = np.where(mask, crop, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        read = _cell(model, glyph, allowed, free=True)
+    for glyph_mask in _glyphs(mask.astype(np.uint8)):
+        read = _cell(model, _tight(crop, glyph_mask), allowed, free=True)
         if read is not None:
             out.append(read)
-    return out, float(binary.mean())
+    return out, float(mask.mean())
 
 
 def _inpainted(ink: np.ndarray, strikes: list[Strike], spec: FieldSpec) -> np.ndarray:
@@ -275,59 +432,113 @@ def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarr
                                                                   for st in strikes)}
     written = {i for i in _written(scanned) if i not in touched or i in struck
                or _faint_ink(unstruck, spec.cell_rects()[i])} | set(struck) | set(faint)
-    # the old value: the struck and the faint boxes read again (without the line, stretched), the
-    # others as the scanner read them
+    # the old value: the struck and the faint boxes read again (without the line, stretched), a box
+    # the line's end runs into without its end, the others as the scanner read them
     old_cells = [c if i in written else CellRead([], c.ink) for i, c in enumerate(scanned)]
     repaired = _inpainted(clean, strikes, spec)
+    line = _without_strikes(np.ones_like(clean), strikes, margin=0.15) == 0
+    glyph_sets = _printed_fonts(template, spec)
     for i in sorted(written):
         rows, cols = to_px(spec.cell_rects()[i], PX)
         box = repaired[rows, cols]
-        if i in struck or i in faint or (box.size and float(np.percentile(box, 99.5)) < 0.9):
+        if i in struck:  # machine print is read by the printer's glyphs, the line left out
+            printed, fit = _printed_read(clean[rows, cols], line[rows, cols], glyph_sets, allowed)
+            again = printed if fit >= PRINTED_OLD else _cell(model, _stretched(box), allowed)
+            old_cells[i] = again or CellRead([], scanned[i].ink)
+        elif i in faint or (box.size and float(np.percentile(box, 99.5)) < 0.9):
             again = _cell(model, _stretched(box), allowed)  # struck, or faint beside a strong pen
             old_cells[i] = again or CellRead([], scanned[i].ink)
+        elif i in touched:
+            box = _without_line_end(clean[rows, cols], spec.cell_rects()[i], strikes)
+            if box is not None:
+                old_cells[i] = _cell(model, box, allowed) or CellRead([], scanned[i].ink)
     old_text, old_conf, _ = _decode(spec, old_cells, on)
-    zones = beside_zones(template, spec.name)
     hand = _without_strikes(hand, strikes, margin=0.6)
-    if not set(struck) >= written:  # some boxes struck: each one's new character above/below it
-        best: tuple[tuple[bool, float, float], str | None, float, list[str], Rect] | None = None
-        for zone in (z for z in zones if z.side in ("above", "below")):
-            cells, ink_sum = list(old_cells), 0.0
-            for i in struck:
-                area = cell_zone(spec, zone, i)
-                rows, cols = to_px(Rect(x=area.x, y=area.y - 0.5, w=area.w, h=area.h + 1.0), PX)
-                crop = hand[rows, cols]
-                read = _cell(model, crop, allowed, free=True) if crop.size else None
-                if read is None:
-                    break
-                cells[i] = read
-                ink_sum += float((crop > INK_LEVEL).mean())
-            else:
-                text, conf, flags = _decode(spec, cells, on)
-                key = (text is not None and "invalid" not in flags, conf, ink_sum)
-                if best is None or key > best[0]:
-                    xs = [cell_zone(spec, zone, i) for i in struck]
-                    best = (key, text, conf, flags, Rect(x=xs[0].x, y=zone.rect.y, w=xs[-1].x2 - xs[0].x, h=zone.rect.h))
-        if best is not None:
-            (readable, _, _), text, conf, flags, r = best
-            return FieldCorrection(spec.name, "cells", text, conf if readable else min(conf, 0.2), old_text, old_conf,
-                                   readable, where=(r.x, r.y, r.w, r.h), flags=flags)
-    # the whole value struck (or no box-by-box writing found): the new value is written beside;
-    # of the places beside the boxes, the one whose writing reads as a valid value wins
-    best_line: tuple[tuple[bool, float, float], str | None, float, list[str], Rect] | None = None
+    readings = _by_cells(spec, zones_of(template, spec, "above", "below"), struck, old_cells, hand, model, on)
+    if set(struck) >= written or not readings:
+        # the whole value struck (or no box-by-box writing found): the new value written beside
+        readings += _by_line(spec, beside_zones(template, spec.name), hand, model, on)
+    if not readings:
+        return FieldCorrection(spec.name, "strike", None, 0.0, old_text, old_conf, False, flags=["no-new-value"])
+    # the reading that makes a valid value other than the struck one, surest first
+    best = max(readings, key=lambda r: (r.text is not None and "invalid" not in r.flags and r.text != old_text,
+                                        r.confidence, r.ink))
+    readable = best.text is not None and "invalid" not in best.flags
+    flags = list(best.flags)
+    if readable and best.text == old_text:  # a correction that changes nothing is misread
+        readable = False
+        flags.append("same-as-struck")
+    conf = best.confidence if readable else min(best.confidence, 0.2)
+    return FieldCorrection(spec.name, best.style, best.text, conf, old_text, old_conf, readable,
+                           where=(best.where.x, best.where.y, best.where.w, best.where.h), flags=flags)
+
+
+@dataclass
+class _NewValue:
+    """One way of reading a correction's new value: from the boxes' own places or from a line."""
+
+    style: str  # cells | strike
+    text: str | None
+    confidence: float  # the grammar's confidence times how sure the new characters are
+    flags: list[str]
+    where: Rect
+    ink: float
+
+
+def zones_of(template: Template, spec: FieldSpec, *sides: str) -> list[Zone]:
+    """The places beside a field's boxes on the given sides (formproc.reconcile.zones)."""
+    return [z for z in beside_zones(template, spec.name) if z.side in sides]
+
+
+def _sureness(reads: list[CellRead]) -> float:
+    """The geometric mean of the characters' best probabilities."""
+    tops = [max(r.candidates[0][1], 1e-6) for r in reads if r.candidates]
+    return float(np.exp(np.mean(np.log(tops)))) if tops else 0.0
+
+
+def _by_cells(spec: FieldSpec, zones: list[Zone], struck: list[int], old_cells: list[CellRead], hand: np.ndarray,
+              model: Recogniser, on: date) -> list[_NewValue]:
+    """The new value as characters written just above or below the struck boxes (one reading per
+    place); a struck box with nothing written by it keeps its old character (the line only ran
+    through it), but at least one must have a new one."""
+    allowed = charset(spec)
+    out = []
     for zone in zones:
-        grown = Rect(x=zone.rect.x, y=zone.rect.y - 0.5, w=zone.rect.w, h=zone.rect.h + 1.0)
-        reads, share = _line_reads(model, hand, grown, allowed)
+        cells, new, ink = list(old_cells), [], 0.0
+        for i in struck:
+            area = cell_zone(spec, zone, i)
+            crop, mask = writing_in(hand, area, spec.cell_width, side=CELL_SIDE)
+            groups = _glyphs(mask.astype(np.uint8))
+            if not groups:
+                continue
+            glyph = np.logical_or.reduce(groups)
+            read = _cell(model, _tight(crop, glyph), allowed, free=True)
+            if read is None:
+                continue
+            cells[i] = read
+            new.append((i, read))
+            ink += float(glyph.mean())
+        if not new:
+            continue
+        text, conf, flags = _decode(spec, cells, on)
+        missing = len(struck) - len(new)
+        xs = [cell_zone(spec, zone, i) for i, _ in new]
+        where = Rect(x=xs[0].x, y=zone.rect.y, w=xs[-1].x2 - xs[0].x, h=zone.rect.h)
+        out.append(_NewValue("cells", text, conf * _sureness([r for _, r in new]) * MISSING ** missing, flags,
+                             where, ink))
+    return out
+
+
+def _by_line(spec: FieldSpec, zones: list[Zone], hand: np.ndarray, model: Recogniser, on: date) -> list[_NewValue]:
+    """The new value as a line written beside the boxes (one reading per place)."""
+    out = []
+    for zone in zones:
+        reads, share = _line_reads(model, hand, zone.rect, charset(spec), spec.cell_width)
         if not reads or len(reads) > (spec.cells or 0):
             continue
         text, conf, flags = _decode(spec, reads, on)
-        key = (text is not None and "invalid" not in flags, conf, share)
-        if best_line is None or key > best_line[0]:
-            best_line = (key, text, conf, flags, zone.rect)
-    if best_line is None:
-        return FieldCorrection(spec.name, "strike", None, 0.0, old_text, old_conf, False, flags=["no-new-value"])
-    (readable, _, _), text, conf, flags, r = best_line
-    return FieldCorrection(spec.name, "strike", text, conf if readable else min(conf, 0.2), old_text, old_conf,
-                           readable, where=(r.x, r.y, r.w, r.h), flags=flags)
+        out.append(_NewValue("strike", text, conf * _sureness(reads), flags, zone.rect, share))
+    return out
 
 
 def _options(spec: FieldSpec, page: CleanPage) -> FieldCorrection | None:
@@ -354,26 +565,34 @@ def _options(spec: FieldSpec, page: CleanPage) -> FieldCorrection | None:
 # -- paraph ----------------------------------------------------------------------------------
 
 def has_paraph(template: Template, spec: FieldSpec, page: CleanPage, fields_mask: np.ndarray,
-               where: tuple[float, float, float, float] | None) -> bool:
+               writing: list[Rect]) -> bool:
     """A signature or stamp near a correction: ink or stamp blue outside every field, outside the
-    new writing and outside the form's own print, within PARAPH_MARGIN mm of the field."""
+    form's own print and outside the page's correction writing (`writing`: new values and strike
+    ends, of this correction and of the others near it), within PARAPH_MARGIN mm of the field."""
     area = neighbourhood(template, spec, PARAPH_MARGIN)
     rows, cols = to_px(area, PX)
     ink = page.ink[rows, cols] > INK_LEVEL
     blue = bluish(page.rgb[rows, cols], margin=25)
     free = ~fields_mask[rows, cols] & ~page.form[rows, cols]
-    if where is not None:
-        wr, wc = to_px(Rect(x=where[0] - 1.0, y=where[1] - 1.0, w=where[2] + 2.0, h=where[3] + 2.0), PX)
-        keep = np.ones(page.ink.shape, bool)
-        keep[wr, wc] = False
-        free &= keep[rows, cols]
-    # the strike's own overshoot beside the boxes is not a signature
-    sr, sc = to_px(Rect(x=spec.x - 3.0, y=spec.y - 0.5, w=spec.w + 6.0, h=spec.h + 1.0), PX)
     keep = np.ones(page.ink.shape, bool)
-    keep[sr, sc] = False
-    free &= keep[rows, cols]
-    marks = (ink | blue) & free
+    for r in writing:
+        wr, wc = to_px(r, PX)
+        keep[wr, wc] = False
+    marks = (ink | blue) & free & keep[rows, cols]
     return float(marks.sum()) / (PX * PX) >= PARAPH_MM2
+
+
+def correction_writing(template: Template, corrections: dict[str, FieldCorrection]) -> list[Rect]:
+    """Where the page's corrections wrote: each new value (grown by 1 mm) and the strike's
+    overshoot left and right of each corrected field's boxes."""
+    out = []
+    for name, c in corrections.items():
+        spec = template.field(name)
+        out += [Rect(x=spec.x - 3.0, y=spec.y - 0.5, w=3.0, h=spec.h + 1.0),
+                Rect(x=spec.x2, y=spec.y - 0.5, w=3.0, h=spec.h + 1.0)]
+        if c.where is not None:
+            out.append(Rect(x=c.where[0] - 1.0, y=c.where[1] - 1.0, w=c.where[2] + 2.0, h=c.where[3] + 2.0))
+    return out
 
 
 # -- page ------------------------------------------------------------------------------------
@@ -399,10 +618,11 @@ def detect_corrections(template: Template, page: CleanPage, model: Recogniser,
             found = _options(spec, page)
         else:
             continue
-        if found is None:
-            continue
-        found.paraph = has_paraph(template, spec, page, fields_mask, found.where)
+        if found is not None:
+            out[spec.name] = found
+    writing = correction_writing(template, out)
+    for name, found in out.items():
+        found.paraph = has_paraph(template, template.field(name), page, fields_mask, writing)
         if not found.paraph:
             found.flags.append("no-paraph")
-        out[spec.name] = found
     return out

@@ -19,7 +19,7 @@ import numpy as np
 
 from formproc.errors import InputError
 from formproc.fieldvalues import from_form
-from formproc.layout import Template, load_template
+from formproc.layout import Rect, Template, load_template
 from formproc.model import Certificate
 from formproc.reconcile.detect import FieldCorrection, detect_corrections
 from formproc.reconcile.zones import to_px
@@ -29,6 +29,7 @@ from formproc.scan.load import Page, load_pages
 ANNUL_MIN_MM = 8.0  # a letter of the ANULAT mark is at least this tall and wide
 ANNUL_MIN_MM2 = 80.0  # and the mark's letters cover at least this much
 DUPLICATE_INK = 0.03  # ink share of the DUPLICAT box above which the box is written
+EDGE_SPAN = 0.8  # a band along a box's side spanning this share of it is the sheet's edge, not writing
 _DUPL = re.compile(r"seria\s+([A-Z0-9]{1,5})\s+nr\.?\s*([0-9]{1,10})", re.IGNORECASE)
 
 
@@ -101,10 +102,24 @@ def detect_marks(template: Template, page: CleanPage) -> tuple[bool, dict[str, A
     mark = template.marks.get("duplicate")
     if mark is not None:
         rows, cols = to_px(mark, PX)
-        ink = np.where(page.form[rows, cols], 0.0, page.ink[rows, cols])
+        ink = _without_edges(np.where(page.form[rows, cols], 0.0, page.ink[rows, cols]))
         if ink.size and float((ink > INK_LEVEL).mean()) >= DUPLICATE_INK:
             duplicate = _read_duplicate(ink)
     return annulled, duplicate
+
+
+def _without_edges(ink: np.ndarray) -> np.ndarray:
+    """A box's ink without long straight bands along its sides (the sheet's edge or the scanner
+    lid's shadow reaching into it on a skewed scan): handwriting does not span the box."""
+    binary = (ink > INK_LEVEL).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    h, w = ink.shape
+    near = 2  # pixels
+    edges = [i for i in range(1, n) if (stats[i][3] >= EDGE_SPAN * h and stats[i][2] <= (1 - EDGE_SPAN) * w
+                                        and (stats[i][0] <= near or stats[i][0] + stats[i][2] >= w - near))
+             or (stats[i][2] >= EDGE_SPAN * w and stats[i][3] <= (1 - EDGE_SPAN) * h
+                 and (stats[i][1] <= near or stats[i][1] + stats[i][3] >= h - near))]
+    return np.where(np.isin(labels, edges), 0.0, ink) if edges else ink
 
 
 def _read_duplicate(ink: np.ndarray) -> dict[str, Any]:
@@ -214,10 +229,38 @@ def read_page(page: Page, template_name: str | None = None) -> PaperReading:
     reading.annulled, reading.duplicate = detect_marks(template, cleaned)
     reading.values = _values(template, result, reading.corrections)
     _recheck_leave(template, reading.values, result.get("fields") or {}, reading.corrections, on)
+    _off_the_scan(template, cleaned, reading)
     for name, c in reading.corrections.items():
         if not c.paraph:
             reading.warnings.append(f"câmpul {name}: corectură fără semnătură și parafă în apropiere (Art. 10 alin. 2)")
     return reading
+
+
+def on_scan(page: CleanPage, rect: Rect) -> bool:
+    """Whether a rectangle (canonical mm) of the form lies wholly on the scanned image (a sheet
+    placed askew or a photo may leave a corner of the form outside it, which the registered page
+    fills with border pixels)."""
+    from formproc.scan.register import PX_PER_MM as PX
+
+    if page.source is None or page.to_canonical is None:
+        return True
+    corners = np.float64([[[rect.x, rect.y]], [[rect.x2, rect.y]], [[rect.x, rect.y2]], [[rect.x2, rect.y2]]]) * PX
+    src = cv2.perspectiveTransform(corners, np.linalg.inv(page.to_canonical)).reshape(-1, 2)
+    h, w = page.source.shape[:2]
+    return bool(((src[:, 0] >= 0) & (src[:, 0] <= w - 1) & (src[:, 1] >= 0) & (src[:, 1] <= h - 1)).all())
+
+
+def _off_the_scan(template: Template, page: CleanPage, reading: PaperReading) -> None:
+    """Fields and marks not wholly on the scanned image: unreadable, with a warning; a DUPLICAT
+    box off the scan is not read."""
+    for spec in template.fields:
+        if spec.name in reading.values and not on_scan(page, spec):
+            reading.values[spec.name] = PaperValue(None, 0.0, False)
+            reading.warnings.append(f"câmpul {spec.name}: nu este în întregime pe scanare")
+    mark = template.marks.get("duplicate")
+    if mark is not None and not on_scan(page, mark):
+        reading.duplicate = None
+        reading.warnings.append("caseta DUPLICAT nu este în întregime pe scanare")
 
 
 def _day(record: dict[str, Any]) -> date:

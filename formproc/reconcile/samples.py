@@ -20,6 +20,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from pydantic import ValidationError
 
 from formproc.errors import InputError
 from formproc.fieldvalues import from_form, to_form
@@ -32,6 +33,7 @@ from formproc.scan import fonts
 BALLPOINT = (35, 55, 165)
 STAMP_BLUE = (70, 90, 200)
 STYLES = ("strike", "cells")
+ANNUL_HEIGHT = 0.22  # height of a hand-written ANULAT's letters, as a share of the mark's place
 
 
 @dataclass
@@ -89,8 +91,8 @@ def _mutate(spec: FieldSpec, text: str, rng: np.random.Generator, on: date) -> s
         if candidate == text or " " in candidate or not ok(candidate):
             continue
         try:
-            from_form(spec, candidate)
-        except InputError:  # a candidate the record cannot hold is simply skipped
+            Certificate.model_validate({spec.name: from_form(spec, candidate)})
+        except (InputError, ValidationError):  # a candidate the record cannot hold is simply skipped
             continue
         return candidate
     return None
@@ -263,13 +265,47 @@ def _paraph_stamp(mask: np.ndarray, spot: Rect, px: float, rng: np.random.Genera
                     scale, 255, max(1, int(0.2 * px)), cv2.LINE_AA)
 
 
+def hand_annul(mask: np.ndarray, template: Template, font: str, px: float, rng: np.random.Generator) -> None:
+    """ANULAT written by hand across the page, in the place and at the slant (give or take a few
+    degrees) of the template's mark: the mark's text in the hand font, each letter distorted, as
+    large as the place allows; the font's strokes, thick at that size, thinned to their middle."""
+    mark = template.marks["annulled"]
+    height = int(mark.h * px * ANNUL_HEIGHT)
+    letters = [fonts.distort_glyph(fonts.glyph_mask(ch, font, height), rng, angle=4.0, shear=0.1) for ch in mark.text]
+    space = int(0.15 * height)
+    word = np.zeros((max(g.shape[0] for g in letters) + 2 * height,
+                     sum(g.shape[1] + space for g in letters) + 2 * height), np.uint8)
+    x = height
+    for g in letters:
+        y = (word.shape[0] - g.shape[0]) // 2 + int(rng.normal(0, 0.04 * height))
+        np.maximum(word[y:y + g.shape[0], x:x + g.shape[1]], g, out=word[y:y + g.shape[0], x:x + g.shape[1]])
+        x += g.shape[1] + space
+    depth = cv2.distanceTransform((word > 40).astype(np.uint8), cv2.DIST_L2, 3)
+    ridge = float(np.percentile(depth[depth > 0], 95))
+    word = np.where(depth >= 0.5 * ridge, 255, 0).astype(np.uint8)
+    centre = (word.shape[1] / 2, word.shape[0] / 2)
+    angle = float(mark.angle) + float(rng.uniform(-5, 5))
+    turned = cv2.warpAffine(word, cv2.getRotationMatrix2D(centre, angle, 1.0), (word.shape[1], word.shape[0]))
+    ys, xs = np.nonzero(turned > 40)
+    turned = turned[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    fit = min(1.0, mark.w * px / turned.shape[1], mark.h * px / turned.shape[0])
+    turned = cv2.resize(turned, (max(1, int(turned.shape[1] * fit)), max(1, int(turned.shape[0] * fit))),
+                        interpolation=cv2.INTER_AREA)
+    x0 = max(0, int((mark.x + mark.w / 2) * px - turned.shape[1] / 2))
+    y0 = max(0, int((mark.y + mark.h / 2) * px - turned.shape[0] / 2))
+    region = mask[y0:y0 + turned.shape[0], x0:x0 + turned.shape[1]]
+    np.maximum(region, turned[:region.shape[0], :region.shape[1]], out=region)
+
+
 def make_corrected(rng: np.random.Generator, template: Template, record: Certificate | None = None,
                    fields: list[str] | None = None, values: dict[str, Any] | None = None, count: int | None = None,
                    paraph: bool | None = None, styles: tuple[str, ...] = STYLES, px_per_mm: float | None = None,
-                   distort: bool = True, copy: str | None = None) -> CorrectedSample:
+                   distort: bool = True, copy: str | None = None, annul: bool = False) -> CorrectedSample:
     """A printed certificate corrected by hand: `fields` (else 1-3 random correctable ones) get
     `values` (form texts/option values; else invented), each signed and stamped beside (where the
-    form leaves room) unless `paraph` is False; `copy` white/pink/green, else drawn at random."""
+    form leaves room) unless `paraph` is False; `copy` white/pink/green, else drawn at random.
+    `annul`: the filled-in sheet is annulled by hand instead, ANULAT written across it (no
+    corrections; the corrected record is the record with status annulled)."""
     from formproc.render.blank import render_blank
     from formproc.render.printing import render_records
     from formproc.sample import CARBON, PAPER, _distort, _pick, _rasterise, random_record
@@ -282,6 +318,10 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
                 break
             except InputError:
                 continue
+    if annul:
+        if "annulled" not in template.marks:
+            raise InputError(f"status: template {template.name} has no place for ANULAT")
+        fields = []
     if fields is None:
         pool = correctable(template, record)
         fields = [str(n) for n in rng.choice(pool, size=min(len(pool), count or int(rng.integers(1, 4))), replace=False)]
@@ -297,6 +337,9 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     hand = np.zeros(blank.shape[:2], np.float32)
     for c in corrections:
         draw_correction(hand, template, c, font, px, rng)
+    if annul:
+        hand_annul(hand, template, font, px, rng)
+        meta["annulled"] = "hand"
     stamps = np.zeros(blank.shape[:2], np.uint8)
     taken = [Rect(x=c.where[0], y=c.where[1], w=c.where[2], h=c.where[3]) for c in corrections if c.where]
     for c in corrections:
@@ -325,7 +368,10 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     img = np.clip(page * 255, 0, 255).astype(np.uint8)
     if distort:
         img = _distort(img, rng, meta, None)
-    return CorrectedSample(img, record, corrected_record(template, record, corrections), corrections, meta)
+    corrected = corrected_record(template, record, corrections)
+    if annul:
+        corrected = corrected.model_copy(update={"status": "annulled"})
+    return CorrectedSample(img, record, corrected, corrections, meta)
 
 
 def write_corrected(template_name: str, count: int, seed: int, out_dir: str | Path) -> list[dict[str, Any]]:

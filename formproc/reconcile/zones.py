@@ -129,9 +129,11 @@ def to_px(rect: Rect, px_per_mm: float) -> tuple[slice, slice]:
 
 
 def inside_fields(template: Template, shape: tuple[int, int], px_per_mm: float, pad: float = 0.3) -> np.ndarray:
-    """A mask of every field's box (grown by `pad` mm) on a canonical page."""
+    """A mask of every field's box and spelled-out words (grown by `pad` mm) on a canonical page:
+    where the print puts data."""
     mask = np.zeros(shape, bool)
     for f in template.fields:
-        rows, cols = to_px(Rect(x=f.x - pad, y=f.y - pad, w=f.w + 2 * pad, h=f.h + 2 * pad), px_per_mm)
-        mask[rows, cols] = True
+        for r in (f, f.spelled) if f.spelled else (f,):
+            rows, cols = to_px(Rect(x=r.x - pad, y=r.y - pad, w=r.w + 2 * pad, h=r.h + 2 * pad), px_per_mm)
+            mask[rows, cols] = True
     return mask
