@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from formproc.errors import InputError
 from formproc.model import Certificate
 from formproc.scan import decode as dec
-from formproc.scan.clean import clean, form_mask
+from formproc.scan.clean import CleanPage, clean, form_mask
 from formproc.scan.icr import load_model
 from formproc.scan.load import Page, load_pages
 from formproc.scan.read import read_options, read_page
@@ -37,6 +37,7 @@ class PageResult:
     warnings: list[str] = dc_field(default_factory=list)
     confidence: float = 0.0
     registration: str = "none"
+    page_ink: CleanPage | None = None  # the cleaned registered page (for reconciliation; not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         low = sorted((n for n, f in self.fields.items() if f["confidence"] < LOW_CONFIDENCE),
@@ -156,6 +157,7 @@ def scan_page(page: Page, template_name: str | None = None) -> PageResult:
         return result
     page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
                      ref.rosette)
+    result.page_ink = page_ink
     model = load_model()
     reads = read_page(template, page_ink, model, dec.charset)
     on = _issue_day(template, reads)
