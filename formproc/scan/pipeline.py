@@ -37,7 +37,7 @@ class PageResult:
     warnings: list[str] = dc_field(default_factory=list)
     confidence: float = 0.0
     registration: str = "none"
-    page_ink: CleanPage | None = None  # the cleaned registered page (for reconciliation; not in the JSON)
+    page_ink: CleanPage | None = None  # the cleaned registered page, when asked for (not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         low = sorted((n for n, f in self.fields.items() if f["confidence"] < LOW_CONFIDENCE),
@@ -142,8 +142,9 @@ def writing_areas(template) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def scan_page(page: Page, template_name: str | None = None) -> PageResult:
-    """Register, clean, read and decode one page."""
+def scan_page(page: Page, template_name: str | None = None, keep_ink: bool = False) -> PageResult:
+    """Register, clean, read and decode one page; with `keep_ink` the result keeps the cleaned
+    page (large: only for one page at a time)."""
     from formproc.layout import load_template, template_for_date
 
     explicit = template_name is not None
@@ -157,7 +158,8 @@ def scan_page(page: Page, template_name: str | None = None) -> PageResult:
         return result
     page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
                      ref.rosette)
-    result.page_ink = page_ink
+    if keep_ink:
+        result.page_ink = page_ink
     model = load_model()
     reads = read_page(template, page_ink, model, dec.charset)
     on = _issue_day(template, reads)
