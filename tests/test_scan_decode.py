@@ -90,12 +90,17 @@ def test_stencil_with_a_letter_among_the_digits_is_not_trusted():
     assert d.text == "B11378" and d.confidence > 0.5
 
 
-def test_short_ink_is_a_blank_box_except_where_a_hyphen_may_stand():
+def test_short_or_side_ink_is_a_blank_box():
     speck = CellInk(0.05, 1, (0.3, 0.45, 0.4, 0.15), 0.0)
     glyph = CellInk(0.05, 1, (0.3, 0.25, 0.4, 0.5), 0.0)
     assert blank_probability(speck) > 0.9
     assert blank_probability(glyph) < 0.01
     assert blank_probability(speck, dash=True) < 0.01
+    line_remnant = CellInk(0.05, 1, (0.05, 0.1, 0.15, 0.6), 0.0)
+    right_edge = CellInk(0.05, 1, (0.8, 0.1, 0.15, 0.6), 0.0)
+    one = CellInk(0.03, 1, (0.42, 0.25, 0.12, 0.5), 0.0)
+    assert blank_probability(line_remnant) > 0.9 and blank_probability(right_edge) > 0.9
+    assert blank_probability(one) < 0.01
 
 
 def test_empty_field_decodes_to_none():

@@ -25,6 +25,7 @@ MODEL_FILE = "icr.npz"
 #: a cell is blank when its cleaned ink covers less than this fraction of the cell
 BLANK_INK = 0.012
 SHORT = 0.3  # share of the box's height below which all of a cell's ink is no character
+EDGE = 0.3  # ink reaching less far than this from a side of the box is no character
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,20 @@ def normalise(dark: np.ndarray) -> tuple[np.ndarray | None, CellInk]:
     return canvas.reshape(-1), stats_out
 
 
+def _below(value: float, limit: float, softness: float) -> float:
+    """A soft step: about 1 well below `limit`, 0 well above it."""
+    return float(1.0 / (1.0 + np.exp(np.clip((value - limit) / softness, -30, 30))))
+
+
 def blank_probability(ink: CellInk, dash: bool = False) -> float:
-    """How likely a cell is empty: too little ink (specks, line remnants, stamp traces), or all of
-    its ink within a sliver of the box's height, which no digit or capital is (a hyphen is: with
-    `dash` only the coverage counts)."""
-    z = (ink.ink - BLANK_INK) / (0.25 * BLANK_INK)
-    by_ink = float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30))))
-    if dash:
-        return by_ink
-    z = (ink.bbox[3] - SHORT) / 0.03
-    return max(by_ink, float(1.0 / (1.0 + np.exp(np.clip(z, -30, 30)))))
+    """How likely a cell is empty: too little ink (specks, line remnants, stamp traces); all of its
+    ink along one side of the box (a box line's remnant, the sheet's edge), which no character is;
+    or all of it within a sliver of the box's height, which no digit or capital is (a hyphen is:
+    with `dash` that does not count)."""
+    x, _, w, h = ink.bbox
+    reach = min(x + w, 1.0 - x)  # how far the ink comes from its side towards the middle
+    blank = max(_below(ink.ink, BLANK_INK, 0.25 * BLANK_INK), _below(reach, EDGE, 0.02))
+    return blank if dash else max(blank, _below(h, SHORT, 0.03))
 
 
 def _conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
