@@ -18,7 +18,7 @@ from formproc.layout import load_template
 from formproc.model import Certificate
 from formproc.render.printing import render_records
 from formproc.scan.load import Page
-from formproc.scan.pipeline import scan_file, scan_page
+from formproc.scan.pipeline import CARBON_HAND, scan_file, scan_page
 from formproc.scan.register import reference_for, register
 from scan_helpers import sample_page, save
 
@@ -72,6 +72,16 @@ def test_hand_printed_green_carbon_page():
     assert len(cnp["cells"]) == 13 and all("ink" in c and "top" in c for c in cnp["cells"])
     choice = result.fields["diagType"]
     assert set(choice["coverage"]) == {"0", "1", "2"}
+
+def test_carbon_hand_printing_unchecked_by_grammar_is_less_sure(monkeypatch):
+    s = sample_page(8, mode="hand", copy="green", turn=0)
+    result = scan_page(Page("g.png", s.image), "ccm-2025")
+    monkeypatch.setattr("formproc.scan.pipeline.CARBON_HAND", 1.0)
+    plain = scan_page(Page("g.png", s.image), "ccm-2025")
+    assert plain.fields["lastName"]["confidence"] > 0.3
+    # a name: no grammar checks it; the CNP: its check digit does
+    assert result.fields["lastName"]["confidence"] == round(plain.fields["lastName"]["confidence"] * CARBON_HAND, 3)
+    assert result.fields["pid"]["confidence"] == plain.fields["pid"]["confidence"]
 
 
 def test_registration_rotations_and_non_ccm_page():

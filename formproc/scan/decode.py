@@ -184,6 +184,13 @@ def _prior(spec, text: str, on: date) -> float:
     return 1.0
 
 
+def proven(spec) -> bool:
+    """Whether a boxed field's grammar checks its value (check digit, catalog, calendar), so that
+    a misreading mostly fails it; names, paraph codes, series and plain numbers it cannot check."""
+    fmt = getattr(spec, "format", None) or ""
+    return spec.name in _CNP_FIELDS + _CUI_FIELDS or spec.name in _CATALOG_OF or fmt in ("DDMMYY", "MM", "YY")
+
+
 def valid_share(spec) -> float:
     """About how many of the readings not looked at would pass the field's grammar."""
     fmt = getattr(spec, "format", None) or ""
