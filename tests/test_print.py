@@ -262,3 +262,17 @@ def test_cli_blank_print_calibrate(tmp_path, capsys):
         err = capsys.readouterr().err
         assert code.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
         assert not (tmp_path / "no.pdf").exists()
+
+
+def test_wide_preprinted_series_is_set_smaller_inside_its_place():
+    tpl = load_template("ccm-2025")
+    spec = tpl.field("serialCode")
+    rec = read_records(str(ROOT / "samples" / "records.json"))[0].model_copy(update={"serialCode": "CCMMM"})
+    preview, = page_images(render_records([rec], tpl, background=True), 150)
+    red = np.asarray(preview.convert("RGB")).astype(int)
+    red = (red[:, :, 0] - red[:, :, 1] > 80) & (red[:, :, 0] > 150)
+    px = 150 / 25.4
+    inside = red[int(spec.y * px):int(spec.y2 * px), int(spec.x * px):int(spec.x2 * px)].sum()
+    row = red[int(spec.y * px):int(spec.y2 * px)].sum()  # the series' band, number included
+    beside = red[int(spec.y * px):int(spec.y2 * px), int(spec.x2 * px):int((spec.x2 + 6) * px)].sum()
+    assert inside > 50 and beside == 0 and row > inside

@@ -11,8 +11,8 @@ import math
 
 from formproc.layout import FieldSpec, OptionSpec, Template
 from formproc.model import Certificate
-from formproc.render.pen import PT, Pen, cap_height, font
-from formproc.render.textbox import draw_text_field
+from formproc.render.pen import PT, Pen, cap_height, font, text_width_mm
+from formproc.render.textbox import PAD, draw_lines
 
 INK = "#1c1c1c"
 FAINT = "#6b6b6b"
@@ -112,9 +112,13 @@ def draw_preprinted(pen: Pen, template: Template, record: Certificate | None = N
     if record is not None:
         values = {f.name: getattr(record, f.name) or "" for f in template.fields if f.preprinted}
     pen.color(SERIAL_RED)
+    bold = font(d.font, bold=True)
     for f in template.fields:
         if f.preprinted and values.get(f.name):
-            draw_text_field(pen, f, str(values[f.name]), font(d.font, bold=True))
+            text = str(values[f.name])
+            # the maker sets a wide series (CCMMM) smaller, so that it stays in its place
+            size = min(f.size or 9, (f.w - 2 * PAD) / max(text_width_mm(text, bold, 1.0), 1e-6))
+            draw_lines(pen, f, [text], bold, size, 1, f.align)
     pen.color(INK)
 
 
