@@ -140,6 +140,17 @@ def test_joint_choice_against_sure_boxes_is_not_trusted():
     assert row["validTo"].text == "300626" and row["validTo"].confidence < 0.5
 
 
+def test_issue_date_near_the_first_day_of_leave():
+    row = {"issueDate": _decoded("issueDate", "100720", [("100720", 0.6), ("100726", 0.3)], 0.6),
+           "validFrom": _decoded("validFrom", "090726", [("090726", 0.9)], 0.95)}
+    reconcile_leave(row)
+    assert row["issueDate"].text == "100726" and "cross-checked" in row["issueDate"].flags
+    far = {"issueDate": _decoded("issueDate", "100720", [("100720", 0.9)], 0.95),
+           "validFrom": _decoded("validFrom", "090726", [("090726", 0.9)], 0.95)}
+    reconcile_leave(far)
+    assert all("inconsistent" in d.flags and d.confidence < 0.5 for d in far.values())
+
+
 def test_month_and_year_follow_the_first_day():
     row = {"month": _decoded("month", "08", [("08", 0.5), ("06", 0.45)], 0.52),
            "year": _decoded("year", "25", [("25", 0.9)], 0.97),

@@ -356,13 +356,27 @@ def _leave_consistent(days: str, first: str, last: str) -> bool:
         and (b - a).days + 1 == int(days)
 
 
+#: days between the issue date and the first day of leave beyond which one of them is misread
+#: (late issue is allowed for a month at most, a hospital issues at discharge: well within this)
+ISSUE_SPAN = 62
+
+
+def _issued_near(issued: str, first: str) -> bool:
+    a, b = _date6(issued), _date6(first)
+    return a is not None and b is not None and abs((a - b).days) <= ISSUE_SPAN
+
+
 def reconcile_leave(decoded: dict[str, Decoded]) -> None:
-    """Choose dates and days jointly so that days = last - first + 1, then month and year as those
-    of the first day of leave, when the candidates allow it; otherwise flag `inconsistent`."""
+    """Choose dates and days jointly so that days = last - first + 1, the issue date near the
+    first day of leave, then month and year as those of the first day of leave, when the
+    candidates allow it; otherwise flag `inconsistent`."""
     for row in LEAVE_ROWS:
         fields = [decoded.get(n) for n in row]
         if all(f is not None and f.text is not None for f in fields):
             _joint(fields, _leave_consistent)  # type: ignore[arg-type]
+    fields = [decoded.get(n) for n in ("issueDate", "validFrom")]
+    if all(f is not None and f.text is not None for f in fields):
+        _joint(fields, _issued_near)  # type: ignore[arg-type]
     fields = [decoded.get(n) for n in ("month", "year", "validFrom")]
     if all(f is not None and f.text is not None for f in fields):
         _joint(fields, lambda m, y, first: (d := _date6(first)) is not None and m.isdigit() and y.isdigit()

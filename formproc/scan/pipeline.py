@@ -120,15 +120,20 @@ def _decode_text(spec, read, on: date) -> dec.Decoded:
 
 
 def _issue_day(template, reads: dict) -> date:
-    """The certificate's date as far as it can be read (catalogs and templates depend on it)."""
-    for name in ("issueDate", "validFrom"):
+    """The certificate's date as far as it can be read (catalogs and templates depend on it): the
+    issue date, unless it is far from the first day of leave and the year box sides with the latter."""
+    days: dict[str, date] = {}
+    for name in ("issueDate", "validFrom", "year"):
         spec = next((f for f in template.fields if f.name == name), None)
         if spec is not None and name in reads:
-            d = dec.decode_boxes(spec, reads[name], date.today())
-            day = dec._date6(d.text or "")
+            text = dec.decode_boxes(spec, reads[name], date.today()).text or ""
+            day = dec._date6(text) if name != "year" else (date(2000 + int(text), 1, 1) if text.isdigit() else None)
             if day is not None:
-                return day
-    return date.today()
+                days[name] = day
+    issued, first, year = days.get("issueDate"), days.get("validFrom"), days.get("year")
+    if issued and first and abs((issued - first).days) > dec.ISSUE_SPAN and year and first.year == year.year:
+        return first
+    return issued or first or date.today()
 
 
 def writing_areas(template) -> list[tuple[int, int, int, int]]:
