@@ -24,7 +24,7 @@ FIT = 20  # the glyph's longer side inside it
 MODEL_FILE = "icr.npz"
 #: a cell is blank when its cleaned ink covers less than this fraction of the cell
 BLANK_INK = 0.012
-SHORT = 0.3  # share of the box's height below which all of a cell's ink is no character
+SHORT = 0.36  # share of the box's height below which all of a cell's ink is no character
 EDGE = 0.3  # ink reaching less far than this from a side of the box is no character
 
 
