@@ -10,9 +10,8 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
-from formproc.scan.glyphs import printer_font_file
+from formproc.scan.glyphs import rendered_ink
 
 #: correlation a rendering needs to count as the printed code
 MATCH = 0.5
@@ -36,17 +35,8 @@ class CodeMatch:
 @lru_cache(maxsize=512)
 def rendering(code: str, font_name: str, size_pt: float, px_per_mm: float) -> np.ndarray:
     """A code's ink (float32 0-1, tight with a 2 px margin) in a font at a size, as scanned."""
-    scale = 4  # drawn large, reduced with area averaging like a scan
-    font = ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * scale)))
-    left, top, right, bottom = font.getbbox(code)
-    img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
-    ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), code, font=font, fill=255)
-    big = np.asarray(img, np.float32) / 255
-    small = cv2.resize(big, (max(1, big.shape[1] // scale), max(1, big.shape[0] // scale)),
-                       interpolation=cv2.INTER_AREA)
-    ys, xs = np.nonzero(small > 0.2)
-    tight = small[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    return cv2.copyMakeBorder(tight, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    return cv2.copyMakeBorder(rendered_ink(code, font_name, size_pt, px_per_mm), 2, 2, 2, 2,
+                              cv2.BORDER_CONSTANT, value=0)
 
 
 def match_code(ink: np.ndarray, codes: list[str], font_name: str, size_pt: float,

@@ -39,26 +39,28 @@ def printer_font_file(name: str) -> str:
     raise InputError(f"font {name} not found (install the Debian package fonts-dejavu-core)")
 
 
+def rendered_ink(text: str, font_name: str, size_pt: float, px_per_mm: float) -> np.ndarray:
+    """A text's ink (float32 0-1, cropped tight) in a font at a size in points, as a scan sees it:
+    drawn large and reduced with area averaging."""
+    scale = 4
+    font = ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * scale)))
+    left, top, right, bottom = font.getbbox(text)
+    img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
+    ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), text, font=font, fill=255)
+    big = np.asarray(img, np.float32) / 255
+    small = cv2.resize(big, (max(1, big.shape[1] // scale), max(1, big.shape[0] // scale)),
+                       interpolation=cv2.INTER_AREA)
+    ys, xs = np.nonzero(small > 0.2)
+    return small[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
 @lru_cache(maxsize=8)
 def templates(font_name: str, size_pt: float) -> dict[str, np.ndarray]:
     """Each character's ink (float32 0-1, tight with PAD) at PX_PER_MM for a font size in points."""
     from formproc.scan.icr import CLASSES
 
-    px = size_pt * 25.4 / 72 * PX_PER_MM
-    scale = 4  # drawn large, reduced with area averaging like a scan
-    font = ImageFont.truetype(printer_font_file(font_name), int(round(px * scale)))
-    out = {}
-    for ch in CLASSES:
-        left, top, right, bottom = font.getbbox(ch)
-        img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
-        ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), ch, font=font, fill=255)
-        big = np.asarray(img, np.float32) / 255
-        small = cv2.resize(big, (max(1, big.shape[1] // scale), max(1, big.shape[0] // scale)),
-                           interpolation=cv2.INTER_AREA)
-        ys, xs = np.nonzero(small > 0.2)
-        glyph = small[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        out[ch] = cv2.copyMakeBorder(glyph, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=0)
-    return out
+    return {ch: cv2.copyMakeBorder(rendered_ink(ch, font_name, size_pt, PX_PER_MM), PAD, PAD, PAD, PAD,
+                                   cv2.BORDER_CONSTANT, value=0) for ch in CLASSES}
 
 
 def _centred(img: np.ndarray, h: int, w: int) -> np.ndarray:
