@@ -30,7 +30,8 @@ from formproc.scan.register import PX_PER_MM
 TEXT_PX_PER_MM = 12.0  # about 300 dpi, tesseract's best size for 9-10 pt text
 MARGIN_MM = 1.0  # the line is taken a little wider than its field
 GAP = 30  # white pixels between stacked lines
-MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed them
+MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed or doubted them
+DOUBTFUL = 70  # tesseract word confidence below which a line is read again on its own
 RULE_MM = 0.6  # how far outside a field its dotted rule may lie
 WORD_MIN_MM = 1.0  # the least height (mm) of a run of writing: stamp and rosette specks are smaller
 #: fields whose value is a code of the CAS catalog
@@ -196,6 +197,10 @@ def ocr_line(img: np.ndarray) -> tuple[str, list[float]] | None:
     if not kept:
         return None
     return " ".join(t[2] for t in kept), [max(0.0, t[3]) for t in items if any(ch.isalnum() for ch in t[2])]
+
+
+def _mean(confs: list[float]) -> float:
+    return sum(confs) / len(confs) if confs else 0.0
 
 
 def _letters(word: str) -> str:
@@ -374,5 +379,12 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
         for name, img in missed[:MAX_RETRIES]:
             line = ocr_line(img)
             if line is not None:
+                out[name]["raw"], out[name]["confs"] = line
+        # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
+        doubtful = [(name, img) for name, img in images
+                    if out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL]
+        for name, img in doubtful[:MAX_RETRIES]:
+            line = ocr_line(img)
+            if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
                 out[name]["raw"], out[name]["confs"] = line
     return out
