@@ -1,16 +1,18 @@
 """Reconciliation benchmark: hand corrections on generated corrected copies.
 
 Generates corrected copies (formproc.reconcile.samples: random fields struck and rewritten beside
-the boxes, struck box by box, or checkboxes scribbled out; white/pink/green copies; scan and photo
-distortions), reads them (formproc.reconcile.paper) and compares them with the record as first
-printed (formproc.reconcile.compare). Prints, per correction style: corrected fields found, new value
-exact, old value exact, wrong new values read with confidence >= 0.5; false corrections on
-uncorrected fields; differences on uncorrected fields (differs with confidence >= 0.5 / below,
-unreadable) and marks (ANULAT, DUPLICAT) read on sheets that have none; missing-paraph warnings;
-with --annulled K, K more sheets annulled by hand (ANULAT written across them) and how many were
-read as annulled; pages per minute.
+the boxes, struck box by box, checkboxes scribbled out, or free-text lines struck and rewritten
+beside them; white/pink/green copies; scan and photo distortions), reads them
+(formproc.reconcile.paper) and compares them with the record as first printed
+(formproc.reconcile.compare). Prints, per correction style: corrected fields found, new value
+exact, old value exact (free text: also up to OCR noise), wrong new values read with confidence
+>= 0.5; false corrections on uncorrected fields; differences on uncorrected fields (differs with
+confidence >= 0.5 / below, unreadable) and marks (ANULAT, DUPLICAT) read on sheets that have none;
+missing-paraph warnings; with --annulled K, K more sheets annulled by hand (ANULAT written across
+them) and how many were read as annulled; pages per minute. --no-text leaves free-text lines out
+of the random corrections (the figures before they were added).
 
-    .venv/bin/python bench/reconcile.py [--count 60] [--seed 1] [--template ccm-2025] [--annulled 0]
+    .venv/bin/python bench/reconcile.py [--count 60] [--seed 1] [--template ccm-2025] [--annulled 0] [--no-text]
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from formproc.layout import load_template
-from formproc.reconcile.compare import compare
+from formproc.reconcile.compare import compare, text_agrees
 from formproc.reconcile.paper import read_page
 from formproc.reconcile.samples import make_corrected
 from formproc.scan.load import Page
@@ -34,6 +36,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--template", default="ccm-2025")
     ap.add_argument("--annulled", type=int, default=0, help="sheets annulled by hand, after the corrected ones")
+    ap.add_argument("--no-text", action="store_true", help="no free-text corrections (boxes and checkboxes only)")
     args = ap.parse_args()
     template = load_template(args.template)
     rng = np.random.default_rng(args.seed)
@@ -48,7 +51,7 @@ def main() -> None:
     uncorrected_fields = 0
     elapsed = 0.0
     for _ in range(args.count):
-        sample = make_corrected(rng, template)
+        sample = make_corrected(rng, template, text=not args.no_text)
         start = time.perf_counter()
         reading = read_page(Page("bench.png", sample.image), template.name)
         differences = {d.field: d for d in compare(reading, sample.original)} if reading.aligned else {}
@@ -67,6 +70,10 @@ def main() -> None:
             if found is not None and found.new_text != c.new and found.new_confidence >= 0.5:
                 sure_wrong.append(f"{c.field}: {found.new_text!r} for {c.new!r} ({found.new_confidence:.2f})")
             s["old exact"] += found is not None and found.old_text == c.old
+            if c.style == "text" and found is not None:
+                s["new close"] += isinstance(found.new_text, str) and text_agrees(found.new_text, str(c.new))
+                s["old close"] += isinstance(found.old_text, str) and text_agrees(found.old_text, str(c.old))
+                s["new sure"] += found.new_confidence >= 0.5
             d = differences.get(c.field)
             corrected_json = sample.corrected.to_json_dict().get(c.field)
             s["difference right"] += d is not None and d.acceptable and d.paper == corrected_json
@@ -104,6 +111,10 @@ def main() -> None:
           f"{sum(s['new exact'] for s in stats.values()) / total:>10.1%} "
           f"{sum(s['old exact'] for s in stats.values()) / total:>10.1%} "
           f"{sum(s['difference right'] for s in stats.values()) / total:>10.1%}")
+    if stats["text"]["total"]:
+        t = stats["text"]
+        print(f"free text up to OCR noise (formproc.reconcile.compare.text_agrees): new {t['new close']}/{t['total']}, "
+              f"old {t['old close']}/{t['total']}; new read with confidence >= 0.5: {t['new sure']}")
     print(f"wrong new values read with confidence >= 0.5: {len(sure_wrong)} {sure_wrong[:6]}")
     print(f"false corrections on uncorrected fields: {sum(false_corr.values())} in {uncorrected_fields} fields "
           f"({sum(false_corr.values()) / max(1, uncorrected_fields):.2%}) {dict(false_corr.most_common(6))}")

@@ -11,7 +11,7 @@ from conftest import report_certificate
 
 from formproc.cli import main
 from formproc.layout import load_template, template_for_date
-from formproc.reconcile.compare import compare
+from formproc.reconcile.compare import compare, text_agrees
 from formproc.reconcile.paper import read_page
 from formproc.reconcile.samples import correctable, make_corrected
 from formproc.reconcile.zones import beside_zones
@@ -126,7 +126,71 @@ def test_sample_command_writes_corrected_copies_with_old_and_new_truth(tmp_path,
     for t in truth:
         assert t["corrections"] and t["original"] != t["record"]
         for c in t["corrections"]:
-            assert c["style"] in ("strike", "cells", "checkbox") and c["old"] != c["new"]
+            assert c["style"] in ("strike", "cells", "checkbox", "text") and c["old"] != c["new"]
+
+
+def test_sample_command_writes_sheets_annulled_by_hand_that_reconcile_reads_as_annulled(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["sample", "--template", "ccm-2025", "--count", "1", "--seed", "6", "-o", str(tmp_path), "--corrected",
+              "--annulled"])
+    assert done.value.code in (0, None)
+    capsys.readouterr()
+    (truth,) = [json.loads(line) for line in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert truth["corrections"] == [] and truth["annulled"] == "hand" and truth["record"]["status"] == "annulled"
+    assert truth["original"].get("status", "issued") != "annulled"
+    original = tmp_path / "original.json"
+    original.write_text(json.dumps(truth["original"], ensure_ascii=False))
+    with pytest.raises(SystemExit) as done:
+        main(["reconcile", str(tmp_path / "0001.png"), "--record", str(original), "--template", "ccm-2025"])
+    assert done.value.code == 1
+    differences = json.loads(capsys.readouterr().out)
+    assert [(d["field"], d["paper"]) for d in differences] == [("status", "annulled")]
+    with pytest.raises(SystemExit) as done:
+        main(["sample", "--template", "ccm-2025", "--count", "1", "-o", str(tmp_path / "x"), "--annulled"])
+    assert done.value.code == 2 and not (tmp_path / "x").exists()
+
+
+def test_struck_free_text_is_corrected_with_the_new_text_read_unsurely(template):
+    record = _record(11).model_copy(update={"unitType": "Policlinica Centru", "doctorName": "Dr. Matei Sorin"})
+    sample = make_corrected(np.random.default_rng(3), template, record=record, fields=["unitType", "doctorName"],
+                            values={"unitType": "Spitalul Municipal", "doctorName": "Dr. Radu Mihai"}, paraph=True,
+                            distort=False, copy="white")
+    assert [c.style for c in sample.corrections] == ["text", "text"]
+    reading = _read(sample, template)
+    assert set(reading.corrections) == {"unitType", "doctorName"}
+    for c in reading.corrections.values():
+        assert c.style == "text" and c.new_confidence < 0.5 and c.paraph
+    assert text_agrees(reading.corrections["doctorName"].new_text, "Dr. Radu Mihai")  # a hand font may be all capitals
+    differences = {d.field: d for d in compare(reading, record)}
+    assert set(differences) == {"unitType", "doctorName"}  # never taken as agreeing with the struck text
+    assert all(d.corrected_on_paper for d in differences.values())
+    assert text_agrees(differences["doctorName"].paper, "Dr. Radu Mihai") and differences["doctorName"].acceptable
+
+
+def test_free_text_strikes_need_a_pen_line_past_the_words(template):
+    from formproc.reconcile.detect import _text_strike
+    from formproc.scan.clean import CleanPage
+
+    ink, form, px = _page(template)
+    spec = template.field("unitType")
+    y0, x0 = int((spec.y + 1.5) * px), int((spec.x + 2) * px)
+    for x in range(x0, x0 + int(20 * px), 8):  # printed letters' stems, 2 px wide, 20 mm of words
+        ink[y0:y0 + int(1.6 * px), x:x + 2] = 1.0
+    page = CleanPage(ink, form, 1.0, (250, 250, 250), np.zeros(ink.shape + (3,), np.uint8))
+    assert _text_strike(page, spec) is None
+    feet = ink.copy()
+    feet[y0 + int(1.2 * px), x0 - int(1.5 * px):x0 + int(21 * px)] = 1.0  # a hair line: one pixel thick
+    assert _text_strike(CleanPage(feet, form, 1.0, (250, 250, 250), page.rgb), spec) is None
+    inside = ink.copy()
+    inside[y0 + int(0.6 * px):y0 + int(0.6 * px) + 3, x0 + int(3 * px):x0 + int(15 * px)] = 1.0  # within the words
+    assert _text_strike(CleanPage(inside, form, 1.0, (250, 250, 250), page.rgb), spec) is None
+    struck = ink.copy()
+    struck[y0 + int(0.6 * px):y0 + int(0.6 * px) + 3, x0 - int(1.5 * px):x0 + int(21 * px)] = 1.0
+    found = _text_strike(CleanPage(struck, form, 1.0, (250, 250, 250), page.rgb), spec)
+    assert found is not None
+    line, left, right = found
+    assert line.x0 < left < line.x0 + 2.0 and line.x1 - 2.0 < right < line.x1
+    assert abs(line.y - (y0 + int(0.6 * px) + 1.5) / px) < 0.3
 
 
 def _page(template):
@@ -199,3 +263,39 @@ def test_what_lies_off_the_scan_is_unreadable(template):
     assert reading.aligned and reading.duplicate is None
     assert any("DUPLICAT" in w and "scanare" in w for w in reading.warnings)
     assert reading.values["pid"].readable and reading.values["pid"].value == record.pid  # on the scan: read
+
+
+def test_a_strike_through_some_words_only_is_a_correction_that_cannot_be_read(template):
+    from datetime import date
+
+    from formproc.reconcile.detect import _text
+    from formproc.reconcile.paper import _values
+    from formproc.scan.clean import CleanPage
+
+    ink, form, px = _page(template)
+    spec = template.field("unitType")
+    y0, x0 = int((spec.y + 1.5) * px), int((spec.x + 2) * px)
+    for x in range(x0, x0 + int(40 * px), 8):  # 40 mm of printed words
+        ink[y0:y0 + int(1.6 * px), x:x + 2] = 1.0
+    ink[y0 + int(0.6 * px):y0 + int(0.6 * px) + 3, x0 + int(25 * px):x0 + int(41.5 * px)] = 1.0  # the last words
+    page = CleanPage(ink, form, 1.0, (250, 250, 250), np.zeros(ink.shape + (3,), np.uint8))
+    found = _text(template, spec, page, ink, ink, date(2025, 3, 1))
+    assert found is not None and found.style == "text" and not found.readable and found.new_text is None
+    assert "partial-strike" in found.flags
+    value = _values(template, {"fields": {}, "record": {}}, {"unitType": found})["unitType"]
+    assert value.corrected and not value.readable  # listed as unreadable, never as agreeing
+
+
+def test_samples_never_write_one_correction_over_another(template):
+    record = _record(13).model_copy(update={"address": "Iași, Str. Florilor nr. 12", "regNo": "4521"})
+    sample = make_corrected(np.random.default_rng(8), template, record=record, fields=["address", "regNo"],
+                            values={"address": "Suceava, Calea Victoriei nr. 3", "regNo": "4527"}, styles=("cells",),
+                            distort=False, copy="white")
+    (address,) = sample.corrections  # the place above regNo holds the new address: regNo is left as it was
+    assert address.style == "text" and address.where
+    assert sample.corrected.regNo == "4521" and sample.corrected.address == "Suceava, Calea Victoriei nr. 3"
+    other = make_corrected(np.random.default_rng(8), template, record=record, fields=["regNo", "address"],
+                          values={"address": "Suceava, Calea Victoriei nr. 3", "regNo": "4527"}, styles=("cells",),
+                          distort=False, copy="white")
+    (reg,) = other.corrections  # regNo first, in the place above it: the address's only place is taken
+    assert reg.field == "regNo" and reg.style == "cells" and other.corrected.address == record.address

@@ -123,12 +123,17 @@ def sample(template: str = typer.Option(..., "--template", help="form template, 
            seed: int = typer.Option(0, "--seed"),
            output: str = typer.Option(..., "-o", "--output", help="folder for the images and truth files"),
            corrected: bool = typer.Option(False, "--corrected", help="hand-corrected copies, with the old and "
-                                          "new values (formproc.reconcile.samples)")) -> None:
+                                          "new values (formproc.reconcile.samples)"),
+           annulled: bool = typer.Option(False, "--annulled", help="with --corrected: sheets annulled by hand "
+                                         "(ANULAT written across them)")) -> None:
     """Generate filled synthetic scans with their truth records (for tests and benchmarks)."""
     from formproc.reconcile.samples import write_corrected
     from formproc.sample import write_samples
 
-    truth = (write_corrected if corrected else write_samples)(template, count, seed, output)
+    if annulled and not corrected:
+        raise InputError("--annulled goes with --corrected")
+    truth = (write_corrected(template, count, seed, output, annul=annulled) if corrected
+             else write_samples(template, count, seed, output))
     print(json.dumps({"written": len(truth), "folder": output, "truth": os.path.join(output, "truth.jsonl")}))
 
 

@@ -15,6 +15,13 @@ formproc.scan.register) and on the template's geometry only:
   the surest characters, wins, and its confidence is the grammar's times the characters'.
 - checkbox/choice fields: a box filled by a scribble is a cancelled mark; the other marked box,
   if any, is the new value.
+- free-text fields (formproc.reconcile.zones.free_text: ward, address, unit, doctor): a long
+  straight line through the printed words is a strike; the new text is read by tesseract (`ron`,
+  formproc.scan.text) from the places beside the line (formproc.reconcile.zones), corrected as the
+  scanner corrects that field's text. Hand-written text is read far less surely than print, and
+  tesseract's word confidences on it are not calibrated: its confidence stays under 0.5. The
+  struck words are read again with the line painted over ("when legible"). A strike through part of the
+  words only (the new words belong among the old ones) is reported as corrected, unreadable.
 - every correction looks for a signature or stamp near it (ink or stamp blue outside the fields
   and outside the new writing); none gives the warning the law's Art. 10 (2) calls for.
 """
@@ -29,7 +36,8 @@ import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
-from formproc.reconcile.zones import Zone, beside_zones, cell_zone, inside_fields, neighbourhood, to_px
+from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, inside_fields, neighbourhood,
+                                      to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import CellInk, Recogniser, normalise
 from formproc.scan.decode import charset, decode_boxes
@@ -57,6 +65,21 @@ CELL_SIDE = 0.3  # boxes a character written by a box may reach past its sides
 MISSING = 0.3  # confidence factor for each struck box with no new character by it
 PRINTED_OLD = 0.8  # correlation with the printer's glyph above which a struck box is machine print
 LINE_END_SIDE = 0.5  # mm from a box's side within which a strike's end runs in from the neighbour
+TEXT_STRIKE_MM = 8.0  # a strike through printed words is a straight line at least this long
+TEXT_STRIKE_PX = 2.5  # pixels a strike through printed words is thick, on average, at least (a pen's
+# line is 0.3 mm or more; a row of print joined up by blur, at the letters' feet or tops, one or two)
+TEXT_STRIKE_MAX_MM = 1.1  # and at most this thick (blurred print run together is as tall as its letters)
+TEXT_BAND = (0.2, 0.85)  # the part of a text field's height a strike through its words goes through
+STRUCK_CORE = 0.6  # share of a strike's thickness painted over to read the words under it (its blurred
+# edges are left: painting them over too takes more of the letters than it gives back)
+WORDS_MM = 1.5  # the printed words a strike goes through lie within this many mm of it
+OVERSHOOT = 0.3  # mm a strike runs on past the struck words, at one end at least
+TEXT_COVER = 0.8  # share of the printed words' extent a strike through the whole value covers
+HAND_TEXT_CAP = 0.45  # the confidence of a hand-written text: tesseract's word confidences on hand-printing
+# are not calibrated (misread words come back at 90+), so such a reading is never taken as sure
+MIN_TEXT_INK = 0.01  # share of a place beside a text field covered by writing, to be read
+TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature beside it
+_COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")  # tesseract's cedilla letters, as Romanian writes them
 
 
 @dataclass
@@ -562,6 +585,148 @@ def _options(spec: FieldSpec, page: CleanPage) -> FieldCorrection | None:
                            where=where, flags=flags)
 
 
+def _text_strike(page: CleanPage, spec: FieldSpec) -> tuple[Strike, float, float] | None:
+    """A strike through a text field's printed words: (the line, the words' extent left and right
+    of it in mm), or None. The form's dotted rule and box lines are left out; the line must run
+    TEXT_STRIKE_MM mm straight (far longer than any stroke of a letter), be a pen's thickness and
+    run on past the words at one end at least."""
+    pad = 3.0
+    rows, cols = to_px(Rect(x=spec.x - pad, y=spec.y, w=spec.w + 2 * pad, h=spec.h), PX)
+    crop = ((page.ink[rows, cols] > INK_LEVEL) & ~page.form[rows, cols]).astype(np.uint8)
+    if crop.size == 0 or not crop.any():
+        return None
+    top, bottom = int(round(spec.h * TEXT_BAND[0] * PX)), int(round(spec.h * TEXT_BAND[1] * PX))
+    found = _line_pixels(np.ascontiguousarray(crop), top, bottom, int(TEXT_STRIKE_MM * PX))
+    if found is None:
+        return None
+    slope, at = np.polyfit(found[0], found[1], 1)
+    thick_px = _ink_across(crop, found[0], slope, at)
+    if not TEXT_STRIKE_PX <= thick_px <= TEXT_STRIKE_MAX_MM * PX:
+        return None  # a pen's line is a few pixels thick; a row of print joined up one, words run together more
+    x0, x1 = (cols.start + float(found[0].min()) + 0.5) / PX, (cols.start + float(found[0].max()) + 0.5) / PX
+    mid = (rows.start + slope * (found[0].min() + found[0].max()) / 2 + at + 0.5) / PX
+    strike = Strike(x0, x1, float(mid), float(slope), [], thick_px / PX)
+    line = np.zeros(crop.shape, np.uint8)  # the line's own pixels (and their blurred edge), nothing more
+    line[np.clip(np.round(found[1]).astype(int), 0, crop.shape[0] - 1),
+         np.clip(np.round(found[0]).astype(int), 0, crop.shape[1] - 1)] = 1
+    words = (crop > 0) & (cv2.dilate(line, np.ones((5, 5), np.uint8)) == 0)
+    course = np.array([strike.y_at((c + 0.5) / PX) * PX for c in range(cols.start, cols.start + words.shape[1])])
+    words &= np.abs(np.arange(words.shape[0])[:, None] + rows.start + 0.5 - course[None, :]) <= WORDS_MM * PX
+    words = cv2.morphologyEx(words.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    span = np.flatnonzero(words.any(axis=0))
+    if len(span) == 0:
+        return None  # a line on an empty field strikes nothing
+    left, right = (cols.start + span[0]) / PX, (cols.start + span[-1] + 1) / PX
+    if strike.x0 > left - OVERSHOOT and strike.x1 < right + OVERSHOOT:
+        return None  # a pen's line runs on past the words it strikes; blurred print joined up stays inside them
+    return strike, left, right
+
+
+def _ink_across(binary: np.ndarray, xs: np.ndarray, slope: float, at: float) -> float:
+    """How thick (pixels) the ink is across a fitted line y = slope * x + at: the unbroken run of
+    ink through the line in each of its columns, the lower quartile over them (between letters a
+    pen's line keeps its thickness, a row of print joined up by blur does not)."""
+    heights = []
+    for x in range(int(xs.min()), int(xs.max()) + 1):
+        column = binary[:, x]
+        y = int(round(slope * x + at))
+        if not 0 <= y < len(column) or not column[y]:
+            heights.append(0)
+            continue
+        up = y
+        while up > 0 and column[up - 1]:
+            up -= 1
+        down = y
+        while down < len(column) - 1 and column[down + 1]:
+            down += 1
+        heights.append(down - up + 1)
+    return float(np.percentile(heights, 25)) if heights else 0.0
+
+
+def _line_text(dark: np.ndarray) -> tuple[str, list[float]] | None:
+    """A line of writing (darkness 0-1, canonical pixels) read by tesseract (`ron`, one line),
+    enlarged to formproc.scan.text's reading size: (text, word confidences 0-100)."""
+    from formproc.scan.text import TEXT_PX_PER_MM, ocr_line
+
+    if dark.size == 0 or not (dark > INK_LEVEL).any():
+        return None
+    scale = TEXT_PX_PER_MM / PX
+    big = cv2.resize(dark.astype(np.float32), None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    ink = np.clip((big - 0.2) / 0.45, 0, 1)  # formproc.scan.text's soft threshold
+    line = ocr_line((255 - ink * 255).astype(np.uint8))
+    return line if line is not None and any(ch.isalnum() for ch in line[0]) else None
+
+
+def _main_run(mask: np.ndarray) -> np.ndarray:
+    """The run of writing with the most ink in a place, where runs are parted by TEXT_GAP_MM mm of
+    nothing (a signature written beside the new text is not part of it)."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if len(cols) == 0:
+        return mask
+    cuts = np.flatnonzero(np.diff(cols) > TEXT_GAP_MM * PX)
+    runs = np.split(cols, cuts + 1)
+    best = max(runs, key=lambda r: int(mask[:, r[0]:r[-1] + 1].sum()))
+    out = np.zeros_like(mask)
+    out[:, best[0]:best[-1] + 1] = mask[:, best[0]:best[-1] + 1]
+    return out
+
+
+def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple[str | None, float, list[str], float]:
+    """The text hand-written in a place beside a text field (only the ink that belongs to it, the
+    form's print taken out where the writing does not cross it), read by tesseract and corrected
+    as the scanner corrects the field (formproc.scan.text.correct): (text, confidence, flags, ink share)."""
+    from formproc.scan.text import correct
+
+    crop, mask = writing_in(hand, rect, rect.w, side=0.0)
+    mask = _main_run(mask)
+    share = float(mask.mean()) if mask.size else 0.0
+    line = _line_text(np.where(mask, crop, 0.0)) if share >= MIN_TEXT_INK else None
+    if line is None:
+        return None, 0.0, [], share
+    text, confs = line
+    value, conf, flags = correct(spec, text.translate(_COMMA_BELOW), confs, on)
+    return value, min(conf, HAND_TEXT_CAP), flags, share
+
+
+def _struck_text(spec: FieldSpec, clean: np.ndarray, strike: Strike, on: date) -> tuple[str | None, float]:
+    """The printed words under a strike, read again with the line painted over."""
+    from formproc.scan.text import correct
+
+    rows, cols = to_px(Rect(x=spec.x - 1.0, y=spec.y, w=spec.w + 2.0, h=spec.h), PX)
+    core = Strike(strike.x0, strike.x1, strike.y, strike.slope, [], strike.thickness * STRUCK_CORE)
+    line = _line_text(_inpainted(clean, [core], spec)[rows, cols])
+    if line is None:
+        return None, 0.0
+    value, conf, _ = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
+    return value, conf
+
+
+def _text(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarray, hand: np.ndarray,
+          on: date) -> FieldCorrection | None:
+    """A free-text field's correction: a line through its printed words, the new text beside it."""
+    found = _text_strike(page, spec)
+    if found is None:
+        return None
+    strike, left, right = found
+    old, old_conf = _struck_text(spec, clean, strike, on)
+    if strike.x0 > left + (1 - TEXT_COVER) * (right - left) or strike.x1 < right - (1 - TEXT_COVER) * (right - left):
+        # a word struck among others: the new words belong in the old line, which is not rebuilt
+        return FieldCorrection(spec.name, "text", None, 0.0, old, old_conf, False,
+                               where=(strike.x0, strike.y - 1.0, strike.x1 - strike.x0, 2.0), flags=["partial-strike"])
+    hand = _without_strikes(hand, [strike], margin=0.6)
+    readings = [(*_hand_text(spec, z.rect, hand, on), z.rect) for z in beside_zones(template, spec.name)]
+    readings = [r for r in readings if r[0]]
+    if not readings:
+        return FieldCorrection(spec.name, "text", None, 0.0, old, old_conf, False,
+                               where=(strike.x0, strike.y - 1.0, strike.x1 - strike.x0, 2.0), flags=["no-new-value"])
+    text, conf, flags, _, rect = max(readings, key=lambda r: (r[0] != old, r[3], r[1]))
+    readable = text != old
+    if not readable:
+        flags = flags + ["same-as-struck"]
+    return FieldCorrection(spec.name, "text", text, conf if readable else min(conf, 0.2), old, old_conf, readable,
+                           where=(rect.x, rect.y, rect.w, rect.h), flags=flags)
+
+
 # -- paraph ----------------------------------------------------------------------------------
 
 def has_paraph(template: Template, spec: FieldSpec, page: CleanPage, fields_mask: np.ndarray,
@@ -616,6 +781,8 @@ def detect_corrections(template: Template, page: CleanPage, model: Recogniser,
             found = _boxes(template, spec, page, clean, hand, model, (evidence or {}).get(spec.name), day)
         elif spec.kind in ("checkbox", "choice"):
             found = _options(spec, page)
+        elif free_text(spec):
+            found = _text(template, spec, page, clean, hand, day)
         else:
             continue
         if found is not None:

@@ -1,8 +1,8 @@
 """Reading a paper copy for reconciliation: the scanner's reading plus the hand corrections.
 
-`read_paper` runs the scanner (formproc.scan.pipeline.scan_page) on a page, then registers and
-cleans the page the same way to look for corrections (formproc.reconcile.detect) and for the
-ANULAT / DUPLICAT marks. The result gives, for every field of the template, what the paper says
+`read_paper` runs the scanner (formproc.scan.pipeline.scan_page) on a page, keeping the cleaned
+page it registered, and looks on that page for corrections (formproc.reconcile.detect) and for
+the ANULAT / DUPLICAT marks. The result gives, for every field of the template, what the paper says
 now: the corrected value where a correction was found, else what the scanner read, with a
 confidence, and whether it could be read at all.
 """
@@ -206,24 +206,20 @@ def _recheck_leave(template: Template, values: dict[str, PaperValue], scan_field
 
 
 def read_page(page: Page, template_name: str | None = None) -> PaperReading:
-    """The scanner's reading of a page with its corrections and marks."""
-    from formproc.scan.clean import clean, form_mask
+    """The scanner's reading of a page with its corrections and marks; the page is registered and
+    cleaned once, by the scanner, whose cleaned page the corrections are looked for on."""
     from formproc.scan.icr import load_model
-    from formproc.scan.pipeline import scan_page, writing_areas
-    from formproc.scan.register import reference_for, register
+    from formproc.scan.pipeline import scan_page
 
-    result = scan_page(page, template_name).to_dict()
+    scanned = scan_page(page, template_name, keep_ink=True)
+    result = scanned.to_dict()
     template = load_template(result["template"])
     reading = PaperReading(page.source, template.name, bool(result["aligned"]), float(result["alignment_score"]),
                            result, {}, {}, warnings=list(result.get("warnings") or []))
-    if not reading.aligned:
-        return reading
-    ref = reference_for(template)
-    reg = register(page.image, ref)
-    if not reg.aligned or reg.warped is None:
+    cleaned = scanned.page_ink
+    if not reading.aligned or cleaned is None:
         reading.aligned = False
         return reading
-    cleaned = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography)
     on = _day(result.get("record") or {})
     reading.corrections = detect_corrections(template, cleaned, load_model(), result.get("fields"), on)
     reading.annulled, reading.duplicate = detect_marks(template, cleaned)

@@ -2,10 +2,12 @@
 
 A record is printed on the template's blank (as formproc prints it), then corrected by hand the
 way Art. 10 (2) of the 2020 instructions asks: the wrong value struck out, the right one written,
-signature and paraph beside the correction. Three kinds of correction:
+signature and paraph beside the correction. Four kinds of correction:
 - `strike`: a line through the whole boxed value, the new value written beside the boxes;
 - `cells`: each wrong box struck on its own, its new character written just above or below it;
-- `checkbox`: the marked box scribbled out, another box marked (or none, for a lone checkbox).
+- `checkbox`: the marked box scribbled out, another box marked (or none, for a lone checkbox);
+- `text`: a line through the printed words of a free-text field (ward, address, unit, doctor),
+  the new text written by hand above, below or beside it.
 Every position comes from the template (formproc.reconcile.zones); the page then gets the copy's
 paper, stamps and the scan distortions of formproc.sample.
 """
@@ -27,12 +29,13 @@ from formproc.fieldvalues import from_form, to_form
 from formproc.files import write_atomic
 from formproc.layout import FieldSpec, Rect, Template, load_template
 from formproc.model import Certificate
-from formproc.reconcile.zones import Zone, beside_zones, cell_zone, obstacles
+from formproc.reconcile.zones import Zone, beside_zones, cell_zone, free_text, obstacles
 from formproc.scan import fonts
 
 BALLPOINT = (35, 55, 165)
 STAMP_BLUE = (70, 90, 200)
 STYLES = ("strike", "cells")
+TEXT_SLANT = 1.5  # degrees either way a hand-written line of text may run
 ANNUL_HEIGHT = 0.22  # height of a hand-written ANULAT's letters, as a share of the mark's place
 
 
@@ -63,18 +66,29 @@ class CorrectedSample:
     meta: dict[str, Any]
 
 
-def correctable(template: Template, record: Certificate) -> list[str]:
-    """Fields of the record that can be corrected on this form: filled boxes with room beside them,
-    and marked boxes of checkbox/choice fields."""
+def correctable(template: Template, record: Certificate, text: bool = True) -> list[str]:
+    """Fields of the record that can be corrected on this form: filled boxes and (`text`) filled
+    free-text lines with room beside them, and marked boxes of checkbox/choice fields."""
     out = []
     for f in template.fields:
         if f.preprinted or to_form(record, f) is None:
             continue
-        if f.kind == "boxes" and beside_zones(template, f.name):
+        if (f.kind == "boxes" or text and free_text(f)) and beside_zones(template, f.name):
             out.append(f.name)
         elif f.kind in ("checkbox", "choice") and f.mark == "x":
             out.append(f.name)
     return out
+
+
+def _other_text(template: Template, spec: FieldSpec, old: str, rng: np.random.Generator) -> str | None:
+    """Another value of a free-text field, as another random certificate would have it."""
+    from formproc.sample import random_record
+
+    for _ in range(40):
+        new = to_form(random_record(rng, template), spec)
+        if new is not None and str(new) != old:
+            return str(new)
+    return None
 
 
 def _mutate(spec: FieldSpec, text: str, rng: np.random.Generator, on: date) -> str | None:
@@ -117,6 +131,11 @@ def plan_corrections(template: Template, record: Certificate, names: list[str], 
         if spec.kind in ("checkbox", "choice"):
             new = values[name] if values and name in values else _new_option(spec, old, rng)[1]
             out.append(Correction(name, "checkbox", old, new))
+            continue
+        if spec.kind == "text":
+            new = values[name] if values and name in values else _other_text(template, spec, str(old), rng)
+            if new is not None:
+                out.append(Correction(name, "text", old, new))
             continue
         new = values[name] if values and name in values else _mutate(spec, str(old), rng, on)
         if new is None:
@@ -188,14 +207,66 @@ def _cross(mask: np.ndarray, box: Rect, px: float, rng: np.random.Generator) -> 
     _line(mask, [(box.x + 0.8 + j(), box.y2 - 0.8 + j()), (box.x2 - 0.8 + j(), box.y + 0.8 + j())], px, 0.4)
 
 
-def _cells_zone(zones: list[Zone]) -> Zone:
-    return next(z for z in zones if z.side in ("above", "below"))
+def _free_zones(zones: list[Zone], taken: list[Rect]) -> list[Zone]:
+    """The places no other correction of the page has written in."""
+    return [z for z in zones if not any(z.rect.overlaps(t) for t in taken)]
+
+
+def _hand_line(mask: np.ndarray, text: str, rect: Rect, font: str, px: float, rng: np.random.Generator) -> list[float]:
+    """A line of text hand-written left-aligned in `rect` (the font's own spacing, a slight slant,
+    as large as the place allows); returns its extent (mm)."""
+    cap = int(rect.h * px * float(rng.uniform(0.5, 0.62)))
+    line = fonts.text_mask(text, font, max(6, cap))
+    pad = line.shape[0]
+    line = cv2.copyMakeBorder(line, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    turn = cv2.getRotationMatrix2D((line.shape[1] / 2, line.shape[0] / 2), float(rng.uniform(-TEXT_SLANT, TEXT_SLANT)),
+                                   1.0)
+    line = cv2.warpAffine(line, turn, (line.shape[1], line.shape[0]), flags=cv2.INTER_LINEAR)
+    ys, xs = np.nonzero(line > 40)
+    line = line[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    x0 = rect.x + float(rng.uniform(0.3, 1.0))
+    fit = min(1.0, (rect.x2 - x0 - 0.3) * px / line.shape[1], rect.h * 0.9 * px / line.shape[0])
+    line = cv2.resize(line, (max(1, int(line.shape[1] * fit)), max(1, int(line.shape[0] * fit))),
+                      interpolation=cv2.INTER_AREA)
+    left, top = int(x0 * px), int((rect.y + rect.h / 2) * px - line.shape[0] / 2)
+    region = mask[top:top + line.shape[0], left:left + line.shape[1]]
+    np.maximum(region, line[:region.shape[0], :region.shape[1]], out=region)
+    return [round(x0, 2), round(top / px, 2), round(line.shape[1] / px, 2), round(line.shape[0] / px, 2)]
+
+
+def _strike_text(mask: np.ndarray, printed: np.ndarray, spec: FieldSpec, px: float, rng: np.random.Generator) -> bool:
+    """A line through the printed words of a text field (found in the print's own ink, inside the
+    field's rectangle), from a little before the first to a little after the last."""
+    rows = slice(int(spec.y * px), int(spec.y2 * px))
+    cols = slice(int(spec.x * px), int(spec.x2 * px))
+    ys, xs = np.nonzero(printed[rows, cols] > 0.3)
+    if len(xs) == 0:
+        return False
+    x0, x1 = (cols.start + xs.min()) / px, (cols.start + xs.max()) / px
+    # through the middle of the lower-case letters: between the baseline and the x-height
+    y = (rows.start + (float(np.percentile(ys, 20)) + float(np.percentile(ys, 90))) / 2) / px
+    _strike(mask, x0 - float(rng.uniform(0.5, 2.0)), x1 + float(rng.uniform(0.5, 2.0)), y, px, rng)
+    return True
 
 
 def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: str, px: float,
-                    rng: np.random.Generator) -> None:
-    """The hand ink of one correction (strike/scribble and the new value) added to `mask`."""
+                    rng: np.random.Generator, printed: np.ndarray | None = None,
+                    taken: list[Rect] | None = None) -> bool:
+    """The hand ink of one correction (strike/scribble and the new value) added to `mask`;
+    `printed` (the print's ink at the same scale) places the line through a text field's words.
+    A doctor does not write one correction over another (`taken`: where the page's other corrections
+    wrote): a text goes to the first place free of them, a boxed value to its usual place if that is
+    free. False (nothing drawn) when there is no such place."""
     spec = template.field(c.field)
+    zones = beside_zones(template, c.field)
+    if c.style == "text":
+        zones = _free_zones(zones, taken or [])
+        if not zones:
+            return False
+        if printed is None or not _strike_text(mask, printed, spec, px, rng):
+            raise InputError(f"{c.field}: no printed text to strike")
+        c.where = _hand_line(mask, str(c.new), zones[0].rect, font, px, rng)
+        return True
     if c.style == "checkbox":
         old = spec.option_for(c.old) if c.old is not None else None
         if old is not None:
@@ -204,14 +275,15 @@ def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: s
         if new is not None:
             _cross(mask, new, px, rng)
             c.where = [new.x, new.y, new.w, new.h]
-        return
+        return True
     cells = spec.cell_rects()
     old, new = str(c.old), str(c.new)
     start_old = {"right": len(cells) - len(old), "center": (len(cells) - len(old)) // 2}.get(spec.align, 0)
     y = spec.y + spec.h * float(rng.uniform(0.42, 0.58))
-    zones = beside_zones(template, c.field)
     if c.style == "cells":
-        zone = _cells_zone(zones)
+        zone = next(z for z in zones if z.side in ("above", "below"))
+        if _free_zones([zone], taken or []) != [zone]:
+            return False
         x0, y0, x1, y1 = 1e9, 1e9, 0.0, 0.0
         for i, (a, b) in enumerate(zip(old, new)):
             if a == b:
@@ -224,11 +296,13 @@ def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: s
                    rng, area.w * 0.8)
             x0, y0, x1, y1 = min(x0, area.x), min(y0, area.y), max(x1, area.x2), max(y1, area.y2)
         c.where = [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)]
-        return
+        return True
+    if _free_zones(zones[:1], taken or []) != zones[:1]:
+        return False
     first, last = cells[start_old], cells[start_old + len(old) - 1]
     _strike(mask, first.x - float(rng.uniform(0.5, 2.0)), last.x2 + float(rng.uniform(0.5, 2.0)), y, px, rng)
-    zone = zones[0]
-    c.where = _write(mask, new, zone.rect, spec.cell_width * float(rng.uniform(0.7, 0.95)), font, px, rng)
+    c.where = _write(mask, new, zones[0].rect, spec.cell_width * float(rng.uniform(0.7, 0.95)), font, px, rng)
+    return True
 
 
 def _paraph_spot(template: Template, c: Correction, taken: list[Rect], size: tuple[float, float]) -> Rect | None:
@@ -300,12 +374,14 @@ def hand_annul(mask: np.ndarray, template: Template, font: str, px: float, rng: 
 def make_corrected(rng: np.random.Generator, template: Template, record: Certificate | None = None,
                    fields: list[str] | None = None, values: dict[str, Any] | None = None, count: int | None = None,
                    paraph: bool | None = None, styles: tuple[str, ...] = STYLES, px_per_mm: float | None = None,
-                   distort: bool = True, copy: str | None = None, annul: bool = False) -> CorrectedSample:
+                   distort: bool = True, copy: str | None = None, annul: bool = False,
+                   text: bool = True) -> CorrectedSample:
     """A printed certificate corrected by hand: `fields` (else 1-3 random correctable ones) get
     `values` (form texts/option values; else invented), each signed and stamped beside (where the
     form leaves room) unless `paraph` is False; `copy` white/pink/green, else drawn at random.
     `annul`: the filled-in sheet is annulled by hand instead, ANULAT written across it (no
-    corrections; the corrected record is the record with status annulled)."""
+    corrections; the corrected record is the record with status annulled). `text`: free-text lines
+    are among the random fields corrected."""
     from formproc.render.blank import render_blank
     from formproc.render.printing import render_records
     from formproc.sample import CARBON, PAPER, _distort, _pick, _rasterise, random_record
@@ -323,7 +399,7 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
             raise InputError(f"status: template {template.name} has no place for ANULAT")
         fields = []
     if fields is None:
-        pool = correctable(template, record)
+        pool = correctable(template, record, text)
         fields = [str(n) for n in rng.choice(pool, size=min(len(pool), count or int(rng.integers(1, 4))), replace=False)]
     corrections = plan_corrections(template, record, fields, rng, styles, values)
     px = px_per_mm or float(_pick(rng, (200, 200, 300))) / 25.4
@@ -335,8 +411,14 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     blank = _rasterise(render_blank(template, record), px, template).astype(np.float32) / 255
     printed = 1.0 - _rasterise(render_records([record], template), px, template)[:, :, 0].astype(np.float32) / 255
     hand = np.zeros(blank.shape[:2], np.float32)
+    written: list[Rect] = []
+    drawn = []
     for c in corrections:
-        draw_correction(hand, template, c, font, px, rng)
+        if draw_correction(hand, template, c, font, px, rng, printed, written):
+            drawn.append(c)
+            if c.where:
+                written.append(Rect(x=c.where[0], y=c.where[1], w=c.where[2], h=c.where[3]))
+    corrections = drawn
     if annul:
         hand_annul(hand, template, font, px, rng)
         meta["annulled"] = "hand"
@@ -374,15 +456,17 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     return CorrectedSample(img, record, corrected, corrections, meta)
 
 
-def write_corrected(template_name: str, count: int, seed: int, out_dir: str | Path) -> list[dict[str, Any]]:
-    """Write `count` corrected copies and their truth (NNNN.png + NNNN.json, truth.jsonl) to `out_dir`."""
+def write_corrected(template_name: str, count: int, seed: int, out_dir: str | Path,
+                    annul: bool = False) -> list[dict[str, Any]]:
+    """Write `count` corrected copies (`annul`: sheets annulled by hand) and their truth
+    (NNNN.png + NNNN.json, truth.jsonl) to `out_dir`."""
     template = load_template(template_name)
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     truth = []
     for i in range(count):
-        s = make_corrected(rng, template)
+        s = make_corrected(rng, template, annul=annul)
         name = f"{i + 1:04d}.png"
         ok, data = cv2.imencode(".png", cv2.cvtColor(s.image, cv2.COLOR_RGB2BGR))
         write_atomic(out / name, data.tobytes())

@@ -1,7 +1,7 @@
 """Where a hand correction goes on a form, worked out from the template alone.
 
-A doctor who strikes a boxed value writes the right one beside the boxes: above them, below them
-or to their right, wherever the form leaves room. `beside_zones` finds those places for a field:
+A doctor who strikes a boxed value (or the words on a free-text line) writes the right one beside
+it: above, below or to its right, wherever the form leaves room. `beside_zones` finds those places for a field:
 rectangles next to its boxes that touch no other field (nor its options, spelled-out words or the
 DUPLICAT box), ranked by how little preprinted ink of the blank lies under them. Sample generation
 writes corrections there and the detector looks there, so neither holds a coordinate of its own.
@@ -48,6 +48,15 @@ def obstacles(template: Template, name: str) -> list[Rect]:
     return out
 
 
+def free_text(spec: FieldSpec) -> bool:
+    """Whether a field is free text written on a dotted line (not an amount, a number or a code of
+    a catalog, which have their own grammar)."""
+    from formproc.scan.text import CAS_FIELDS, DIGIT_FIELDS
+
+    return spec.kind == "text" and not spec.preprinted and spec.format is None \
+        and spec.name not in CAS_FIELDS + DIGIT_FIELDS
+
+
 def _free(rect: Rect, blocks: list[Rect], page: Rect) -> bool:
     return page.contains(rect) and not any(rect.overlaps(b) for b in blocks)
 
@@ -87,7 +96,7 @@ def printed_share(template: Template, rect: Rect) -> float:
 
 
 def beside_zones(template: Template, name: str) -> list[Zone]:
-    """The free places beside a boxed field, best (least preprinted ink) first."""
+    """The free places beside a boxed or free-text field, best (least preprinted ink) first."""
     key = (template.name, template.source, name)
     if key not in _CACHE:
         _CACHE[key] = _zones(template, name)
