@@ -134,6 +134,19 @@ def test_unreadable_or_unknown_fields_cannot_be_accepted(reported):
     assert store.get_certificate(saved[0].id).version == saved[0].version
 
 
+def test_unsure_readings_are_taken_only_when_named(reported):
+    store, saved = reported
+    rec = saved[0].record
+    unsure = Difference("ward", rec.ward, "Chirurgie II", 0.3, True)
+    sure = Difference("diagCode", rec.diagCode, "124", 0.9, True)
+    with pytest.raises(InputError, match="ward"):
+        accept(store, saved[0].id, [unsure], "doctor", ("a.png", b"x"), {}, today=TODAY)
+    done = accept(store, saved[0].id, [unsure, sure], "doctor", ("a.png", b"x"), {}, today=TODAY)
+    assert done.fields == ["diagCode"] and store.get_certificate(saved[0].id).record.ward == rec.ward
+    done = accept(store, saved[0].id, [unsure], "doctor", ("a.png", b"x"), {}, fields=["ward"], today=TODAY)
+    assert store.get_certificate(saved[0].id).record.ward == "Chirurgie II"
+
+
 def test_not_yet_reported_certificate_is_updated_but_not_queued(db_url):
     store = Store(db_url)
     saved = store.add_certificate(report_certificate(4), "doctor")

@@ -36,7 +36,8 @@ def reconcile(scan: str = typer.Argument(..., help="scan of the paper copy (PNG,
               accept: bool = typer.Option(False, "--accept", help="take the paper's values into the store "
                                           "(audited, scan kept, queued for the rectificative report)"),
               fields: Optional[str] = typer.Option(None, "--fields", help="with --accept: only these fields "
-                                                   "(comma-separated)")) -> None:
+                                                   "(comma-separated); without it, the differences read with "
+                                                   "confidence >= 0.5")) -> None:
     """Copia pe hârtie (cu corecturi) comparată cu certificatul salvat: diferențele, câmp cu câmp."""
     from formproc.files import read_bytes
     from formproc.model import read_records

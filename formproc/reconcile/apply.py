@@ -43,9 +43,16 @@ class Accepted:
 
 
 def _chosen(differences: Sequence[Difference], fields: Sequence[str] | None) -> list[Difference]:
+    """The differences to take over: the named ones, else every readable one read surely (an unsure
+    reading is only taken when a person names its field after checking it)."""
     readable = {d.field: d for d in differences if d.acceptable}
     if fields is None:
-        return list(readable.values())
+        sure = [d for d in readable.values() if d.confidence >= SURE]
+        unsure = sorted(d.field for d in readable.values() if d.confidence < SURE)
+        if unsure and not sure:
+            raise InputError(f"the paper's value of {', '.join(unsure)} was read unsurely: check it and name "
+                             f"the field(s) to accept (--fields)")
+        return sure
     unknown = [f for f in fields if f not in {d.field for d in differences}]
     if unknown:
         raise InputError(f"no difference to accept for field(s) {', '.join(unknown)}")
@@ -81,10 +88,14 @@ def _duplicate_number(store: Any, code: str | None, number: str | None) -> int:
     return 1 + max(earlier, default=0)
 
 
+#: confidence from which a paper value is taken over without its field being named
+SURE = 0.5
+
+
 def accept(store: Any, certificate_id: int, differences: Sequence[Difference], user: str | None,
            scan: tuple[str, bytes], reading: dict[str, Any], fields: Sequence[str] | None = None,
            expected_version: int | None = None, today: date | None = None) -> Accepted:
-    """Take over the accepted differences (all readable ones unless `fields` names some).
+    """Take over the accepted differences (the named `fields`, else all read surely).
 
     `scan` is the file (name, bytes) kept with the certificate, `reading` what was read from it.
     `expected_version` guards against saving over someone else's change (ConflictError)."""
