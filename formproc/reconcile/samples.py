@@ -92,14 +92,16 @@ def _other_text(template: Template, spec: FieldSpec, old: str, rng: np.random.Ge
 
 
 def _mutate(spec: FieldSpec, text: str, rng: np.random.Generator, on: date) -> str | None:
-    """Another valid form text for a boxed field: one or two characters changed."""
+    """Another valid form text for a boxed field: one or two characters changed, each for one of
+    its kind (a digit for a digit, a letter for a letter: a slip of the pen, as doctors correct)."""
     from formproc.scan.decode import charset, validator
 
     ok = validator(spec, on)
-    chars = charset(spec).replace("-", "")
+    allowed = charset(spec).replace("-", "")
     for _ in range(400):
         new = list(text)
         for i in rng.choice(len(text), size=min(len(text), int(rng.integers(1, 3))), replace=False):
+            chars = [c for c in allowed if c.isdigit() == text[i].isdigit()] or list(allowed)
             new[i] = chars[int(rng.integers(0, len(chars)))]
         candidate = "".join(new)
         if candidate == text or " " in candidate or not ok(candidate):
