@@ -4,12 +4,17 @@
 - Every line is warped straight from the source image (not from the 8 px/mm registered page) at
   `TEXT_PX_PER_MM`, its ink measured on the red channel against the local paper, the preprinted
   marks of the blank and the field's dotted rule removed, stamp ink and the rosette gated out by
-  colour. All lines of a page go to one tesseract run, stacked with wide gaps (`--psm 6`); a line
-  that run missed is read again on its own (`--psm 7`).
+  colour, the rosette's fine lines opened away inside its zone (JPEG loses their colour), and
+  only runs of writing kept (`writing_region`). All lines of a page go to one tesseract run,
+  stacked with wide gaps (`--psm 6`); a line that run missed or doubted is read again on its own
+  (`--psm 7`).
+- CAS fields: the line is also matched against every CAS code rendered in the printer's font
+  (formproc.scan.codes); a printed code is taken from the match, tesseract's reading cross-checks it.
 - Corrections: a word-initial `l` before a lower-case letter where a capital is due is `I`
-  (tesseract reads DejaVu Sans "Iași" as "lași"); digits-only fields (money, numbers) map the
-  usual letter look-alikes to digits; fields whose values come from a catalog (CAS codes) are
-  matched to the catalog, one character off at most.
+  (tesseract reads DejaVu Sans "Iași" as "lași"); digits-only fields (money, numbers) and house
+  numbers map the usual letter look-alikes to digits; unpaired quotation marks and trailing
+  commas (stamp edges) go; fields whose values come from a catalog (CAS codes) are matched to the
+  catalog, one character off at most.
 - Confidence: tesseract's word confidences are not probabilities; a line is as sure as its least
   sure word (words dropped as debris included), mapped so that a reading with a doubtful word
   stays under 0.5; an exact catalog match is what lifts it.
