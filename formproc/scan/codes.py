@@ -39,6 +39,11 @@ def rendering(code: str, font_name: str, size_pt: float, px_per_mm: float) -> np
                               cv2.BORDER_CONSTANT, value=0)
 
 
+@lru_cache(maxsize=512)
+def _blurred(code: str, font_name: str, size_pt: float, px_per_mm: float) -> np.ndarray:
+    return cv2.GaussianBlur(rendering(code, font_name, size_pt, px_per_mm), (0, 0), BLUR)
+
+
 def match_code(ink: np.ndarray, codes: list[str], font_name: str, size_pt: float,
                px_per_mm: float) -> CodeMatch | None:
     """The code whose rendering correlates best with a line's ink (float 0-1), anywhere on the
@@ -52,7 +57,7 @@ def match_code(ink: np.ndarray, codes: list[str], font_name: str, size_pt: float
     best: dict[str, float] = {}
     for code in codes:
         for s in SCALES:
-            tpl = cv2.GaussianBlur(rendering(code, font_name, round(size_pt * s, 2), px_per_mm), (0, 0), BLUR)
+            tpl = _blurred(code, font_name, round(size_pt * s, 2), px_per_mm)
             if tpl.shape[0] > line.shape[0] or tpl.shape[1] > line.shape[1]:
                 continue
             score = cv2.matchTemplate(line, tpl, cv2.TM_CCOEFF_NORMED)

@@ -361,9 +361,14 @@ def _leave_consistent(days: str, first: str, last: str) -> bool:
 ISSUE_SPAN = 62
 
 
+def issued_near(issued: date, first: date) -> bool:
+    """Whether an issue date and a first day of leave can both be right."""
+    return abs((issued - first).days) <= ISSUE_SPAN
+
+
 def _issued_near(issued: str, first: str) -> bool:
     a, b = _date6(issued), _date6(first)
-    return a is not None and b is not None and abs((a - b).days) <= ISSUE_SPAN
+    return a is not None and b is not None and issued_near(a, b)
 
 
 def reconcile_leave(decoded: dict[str, Decoded]) -> None:

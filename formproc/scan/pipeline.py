@@ -131,7 +131,7 @@ def _issue_day(template, reads: dict) -> date:
             if day is not None:
                 days[name] = day
     issued, first, year = days.get("issueDate"), days.get("validFrom"), days.get("year")
-    if issued and first and abs((issued - first).days) > dec.ISSUE_SPAN and year and first.year == year.year:
+    if issued and first and not dec.issued_near(issued, first) and year and first.year == year.year:
         return first
     return issued or first or date.today()
 
