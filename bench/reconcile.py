@@ -68,7 +68,7 @@ def main() -> None:
             s["found"] += found is not None
             s["new exact"] += found is not None and found.new_text == c.new
             if found is not None and found.new_text != c.new and found.new_confidence >= 0.5:
-                sure_wrong.append(f"{c.field}: {found.new_text!r} for {c.new!r} ({found.new_confidence:.2f})")
+                sure_wrong.append(f"{c.field} ({c.style}): {found.new_text!r} for {c.new!r} ({found.new_confidence:.2f})")
             s["old exact"] += found is not None and found.old_text == c.old
             if c.style == "text" and found is not None:
                 s["new close"] += isinstance(found.new_text, str) and text_agrees(found.new_text, str(c.new))

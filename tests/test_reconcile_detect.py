@@ -126,7 +126,7 @@ def test_sample_command_writes_corrected_copies_with_old_and_new_truth(tmp_path,
     for t in truth:
         assert t["corrections"] and t["original"] != t["record"]
         for c in t["corrections"]:
-            assert c["style"] in ("strike", "cells", "checkbox", "text") and c["old"] != c["new"]
+            assert c["style"] in ("strike", "cells", "overwrite", "checkbox", "text") and c["old"] != c["new"]
 
 
 def test_sample_command_writes_sheets_annulled_by_hand_that_reconcile_reads_as_annulled(tmp_path, capsys):
@@ -221,7 +221,7 @@ def test_strikes_are_found_box_by_box_and_fitted_on_the_page(template):
 
 def test_writing_beside_the_boxes_leaves_out_ink_reaching_in_from_outside(template):
     from formproc.layout import Rect
-    from formproc.reconcile.detect import writing_in
+    from formproc.reconcile.chars import writing_in
 
     spec = template.field("validTo")
     ink, _, px = _page(template)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from formproc.layout import load_template
-from formproc.scan.clean import INK_LEVEL, CleanPage, clean, writing_darkness, writing_strength
+from formproc.scan.clean import INK_LEVEL, CleanPage, clean, form_mask, writing_darkness, writing_strength
 from formproc.scan.read import STRIKE, read_options
 from formproc.scan.register import PX_PER_MM
 
@@ -74,3 +74,36 @@ def test_a_coloured_strike_is_read_apart_from_the_printed_words_edges():
 def test_a_toner_strike_falls_back_to_all_ink():
     page, spec = _struck_word_page((25, 25, 30))
     assert "IN" in read_options(spec, page).raw.split(",")
+
+
+def _blank_page_with_strike(struck_value: str | None) -> tuple[CleanPage, object]:
+    """The rendered blank on pink paper, blurred as a 150 dpi scan, a strike line in a grey that
+    shows no colour (carbon whose colour a JPEG lost) over one word, or none."""
+    from formproc.scan.register import reference_for
+
+    template = load_template("ccm-2025")
+    spec = template.field("certType")
+    blank = reference_for(template).gray
+    img = np.repeat(blank[..., None], 3, axis=2).astype(np.float32) / 255 * np.float32(PINK)
+    img = img.astype(np.uint8)
+    if struck_value is not None:
+        opt = next(o for o in spec.options if o.value == struck_value)
+        line = np.zeros(blank.shape, np.uint8)
+        y = int((opt.y + opt.h / 2) * PX_PER_MM)
+        cv2.line(line, (int(opt.x * PX_PER_MM), y), (int((opt.x + opt.w) * PX_PER_MM), y), 1, 3)
+        _paint(img, line, (90, 90, 95), 0.5)
+    img = cv2.GaussianBlur(img, (0, 0), 2.0)
+    dark = writing_darkness(img)
+    page = CleanPage(np.clip(dark / 0.4, 0, 1).astype(np.float32), form_mask(blank), 0.4, PINK, img,
+                     blank=blank)
+    return page, spec
+
+
+def test_a_colourless_strike_over_a_blurred_word_is_told_from_the_words_own_print():
+    # all the ink outside the printed marks (the fallback without the blank) reads both words struck
+    page, spec = _blank_page_with_strike("IN")
+    read = read_options(spec, page)
+    assert read.raw == "IN"
+    assert read.coverage["AM"] < STRIKE / 2
+    page, spec = _blank_page_with_strike(None)
+    assert read_options(spec, page).raw == ""

@@ -145,3 +145,31 @@ def test_registration_refines_to_the_pixel():
     dark = reg.warped[:, :, 0] < 150
     marks = ref.gray < 120
     assert float((dark & marks).sum()) / float(marks.sum()) > 0.6
+
+
+def test_stamp_traces_beside_printed_glyphs_are_left_out_of_their_match():
+    from formproc.render.printing import box_font_size
+    from formproc.scan.clean import CleanPage
+    from formproc.scan.decode import charset
+    from formproc.scan.icr import load_model
+    from formproc.scan.read import cell_rects, read_boxes
+    from formproc.scan.register import PX_PER_MM
+
+    spec = TPL.field("stencil")
+    glyphs = templates(TPL.drawing.boxFont, round(box_font_size(spec), 2))
+    h, w = int((spec.y + spec.h + 10) * PX_PER_MM), int((spec.x + spec.w + 10) * PX_PER_MM)
+    ink = np.zeros((h, w), np.float32)
+    text = "C86956"
+    for ch, (x, y, cw, ch_h) in zip(text, cell_rects(spec)):
+        g = glyphs[ch]
+        cy, cx = int((y + ch_h / 2) * PX_PER_MM), int((x + cw / 2) * PX_PER_MM)
+        ink[cy - g.shape[0] // 2:cy - g.shape[0] // 2 + g.shape[0], cx - g.shape[1] // 2:cx - g.shape[1] // 2 + g.shape[1]] = g
+    # a stamp's line ends below the third glyph, inside its box: a blob of a third of its ink
+    x, y, cw, ch_h = cell_rects(spec)[2]
+    cx, bottom = int((x + cw / 2) * PX_PER_MM), int((y + ch_h) * PX_PER_MM)
+    ink[bottom - 5:bottom - 1, cx - 9:cx + 10] = 1.0
+    page = CleanPage(ink, np.zeros((h, w), bool), 1.0, (250, 250, 250), np.full((h, w, 3), 250, np.uint8))
+    read = read_boxes([spec], page, load_model(), charset, (TPL.drawing.boxFont,))["stencil"]
+    assert read.writing == "print"
+    assert read.raw == text
+    assert read.cells[2].candidates[0][1] > 0.9

@@ -36,12 +36,16 @@ import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
+from formproc.reconcile.chars import (bluish, decode_cells, glyph_masks, line_reads, pen_share, printed_fonts,
+                                      printed_read, read_char, scanned_cells, sureness, tight, writing_in,
+                                      written_cells)
+from formproc.reconcile.overwrite import blue_writing, filled_by_hand, overwritten, pen_ink
 from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, inside_fields, neighbourhood,
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
-from formproc.scan.icr import CellInk, Recogniser, normalise
-from formproc.scan.decode import charset, decode_boxes
-from formproc.scan.read import MARK, CellRead, FieldRead, read_options
+from formproc.scan.icr import Recogniser
+from formproc.scan.decode import charset
+from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
 
 PX = PX_PER_MM
@@ -53,15 +57,11 @@ STRIKE_STEP = 0.5  # mm between the lines of neighbouring boxes that are two str
 CANCEL = 0.75  # option coverage of a scribbled-out box (a plain or printed X covers about 0.4-0.5)
 PARAPH_MM2 = 6.0  # ink/stamp area near a correction that counts as signature or paraph
 PARAPH_MARGIN = 25.0  # mm around the corrected field searched for it
-MIN_GLYPH_MM2 = 0.35  # smaller ink specks beside the boxes are not characters
-MIN_GLYPH_HEIGHT = 0.3  # nor are blobs flatter than this share of the line's height
-BROKEN_STROKE = 0.5  # mm between two blobs over each other that are one broken stroke
 FAINT = 0.12  # darkness of a carbon copy's writing once a strong pen has set the page's ink scale
 FAINT_SHARE = 0.03  # share of a box's middle that faint writing covers
-SPILL = 0.8  # mm a hand-written character may run over the place it is written in
-REACH = 3.0  # mm around that place looked at to tell writing from ink reaching in from outside
-MAX_GLYPH_BOXES = 1.3  # a hand-written character is at most this many boxes wide
 CELL_SIDE = 0.3  # boxes a character written by a box may reach past its sides
+PEN_WRITING = 0.2  # share of a new value's writing drawn with a pen, at least (stamp lettering: ~0)
+FAINT_CAP = 0.45  # the confidence of a new value whose writing is hardly a pen's
 MISSING = 0.3  # confidence factor for each struck box with no new character by it
 PRINTED_OLD = 0.8  # correlation with the printer's glyph above which a struck box is machine print
 LINE_END_SIDE = 0.5  # mm from a box's side within which a strike's end runs in from the neighbour
@@ -104,7 +104,7 @@ class FieldCorrection:
     """A corrected field: the form texts (or option values) read before and after the correction."""
 
     field: str
-    style: str  # strike | cells | checkbox
+    style: str  # strike | cells | overwrite | checkbox | text
     new_text: Any  # form text or option value; None: empty / no box marked / unreadable
     new_confidence: float
     old_text: Any = None
@@ -239,152 +239,7 @@ def _without_line_end(box: np.ndarray, rect: Rect, strikes: list[Strike]) -> np.
     return np.where(np.isin(labels, ends), 0.0, box)
 
 
-def _printed_fonts(template: Template, spec: FieldSpec) -> list[dict[str, np.ndarray]]:
-    """The printer's box glyphs of a field at the sizes a print may come out at (formproc.scan.glyphs)."""
-    from formproc.render.printing import box_font_size
-    from formproc.scan.glyphs import templates
-    from formproc.scan.read import PRINT_SCALES
-
-    size = box_font_size(spec)
-    names = dict.fromkeys((template.drawing.boxFont, template.drawing.font))
-    return [templates(name, round(size * scale, 2)) for name in names for scale in PRINT_SCALES]
-
-
-def _printed_read(box: np.ndarray, line: np.ndarray, glyph_sets: list[dict[str, np.ndarray]],
-                  allowed: str) -> tuple[CellRead | None, float]:
-    """A struck box read by the printer's own glyphs, the strike's pixels (`line`) left out of the
-    comparison: each glyph is placed where the box's ink above and below the line sits (give or
-    take SHIFT pixels) and scored by normalised correlation over the rest. Returns the candidates
-    and the best correlation (machine print matches its font closely, hand-printing does not)."""
-    from formproc.scan.glyphs import SHIFT, candidates
-
-    keep = ~line
-    ys, xs = np.nonzero((box > INK_LEVEL) & keep)
-    if len(ys) < 4:
-        return None, 0.0
-    h, w = box.shape
-    cy, cx = (ys.min() + ys.max() + 1) / 2, (xs.min() + xs.max() + 1) / 2
-    weight = keep.astype(np.float32)
-    total = float(weight.sum())
-    di = (box - float((box * weight).sum()) / total) * weight
-    ni = float(np.sqrt((di * di).sum())) or 1.0
-    scores: dict[str, float] = {}
-    for glyphs in glyph_sets:
-        for ch in allowed:
-            g = glyphs.get(ch)
-            if g is None:
-                continue
-            padded = np.zeros((h + 2 * SHIFT + g.shape[0], w + 2 * SHIFT + g.shape[1]), np.float32)
-            y0 = int(round(cy - g.shape[0] / 2)) + SHIFT + g.shape[0] // 2
-            x0 = int(round(cx - g.shape[1] / 2)) + SHIFT + g.shape[1] // 2
-            if y0 < 0 or x0 < 0 or y0 + g.shape[0] > padded.shape[0] or x0 + g.shape[1] > padded.shape[1]:
-                continue
-            padded[y0:y0 + g.shape[0], x0:x0 + g.shape[1]] = g
-            off_y, off_x = g.shape[0] // 2, g.shape[1] // 2
-            views = np.lib.stride_tricks.sliding_window_view(
-                padded[off_y:off_y + h + 2 * SHIFT, off_x:off_x + w + 2 * SHIFT], (h, w))  # shifts x box
-            mt = (views * weight).sum(axis=(2, 3)) / total
-            dt = (views - mt[..., None, None]) * weight
-            nt = np.sqrt((dt * dt).sum(axis=(2, 3)))
-            corr = (dt * di).sum(axis=(2, 3)) / (ni * np.maximum(nt, 1e-6))
-            scores[ch] = max(scores.get(ch, -1.0), float(corr.max()))
-    top = candidates(scores, 5)
-    return (CellRead(top, normalise(box)[1]) if top else None), max(scores.values(), default=0.0)
-
-
-def bluish(rgb: np.ndarray, margin: int = 35) -> np.ndarray:
-    """Pixels of blue ballpoint or a blue stamp: blue at least `margin` above red (the form's print
-    is black, its rosette pink)."""
-    r, b = rgb[:, :, 0].astype(np.int16), rgb[:, :, 2].astype(np.int16)
-    return b - r > margin
-
-
 # -- reading characters ----------------------------------------------------------------------
-
-def _cell(model: Recogniser, dark: np.ndarray, allowed: str, free: bool = False) -> CellRead | None:
-    """A box's (or, `free`, a loose hand-written character's) candidates. A loose character is
-    padded first, so that none of its strokes is taken for a box line at the crop's edge."""
-    if free:
-        pad = max(dark.shape) // 2 + 2
-        dark = cv2.copyMakeBorder(dark.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0.0)
-    vec, stats = normalise(dark)
-    if vec is None:
-        return None
-    top = model.top_k(model.probabilities(vec[None, :]), 5, allowed)[0]
-    return CellRead(top, stats)
-
-
-def _glyphs(binary: np.ndarray) -> list[np.ndarray]:
-    """The characters of a line of writing, left to right, as masks: ink blobs merged when they
-    overlap in x (a character broken by the form's print or a lifted pen); what is then still flat
-    (a strike's end, a dot) or a speck is no character."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    blobs = sorted((int(stats[i][0]), int(stats[i][0] + stats[i][2]), int(stats[i][1]),
-                    int(stats[i][1] + stats[i][3]), i) for i in range(1, n))
-    groups: list[list[int]] = []  # [x0, x1, y0, y1, label...]
-    for a, b, top, bottom, i in blobs:
-        if groups:
-            g = groups[-1]
-            overlap = min(b, g[1]) - max(a, g[0])
-            gap = max(top - g[3], g[2] - bottom)  # a stroke broken where it crossed a printed rule
-            if overlap > 0.3 * min(b - a, g[1] - g[0]) or (overlap > 0 and gap <= BROKEN_STROKE * PX):
-                g[0], g[1], g[2], g[3] = min(a, g[0]), max(b, g[1]), min(top, g[2]), max(bottom, g[3])
-                g.append(i)
-                continue
-        groups.append([a, b, top, bottom, i])
-    out = []
-    for g in groups:
-        members = g[4:]
-        top = min(int(stats[i][1]) for i in members)
-        bottom = max(int(stats[i][1] + stats[i][3]) for i in members)
-        if sum(int(stats[i][4]) for i in members) >= MIN_GLYPH_MM2 * PX * PX \
-                and bottom - top >= MIN_GLYPH_HEIGHT * binary.shape[0]:
-            out.append(np.isin(labels, members))
-    return out
-
-
-def writing_in(img: np.ndarray, rect: Rect, cell_width: float, side: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """The ink written in a rectangle: (the darkness of `rect` grown by SPILL mm, the mask of the
-    blobs that belong to it). A blob is writing of the rectangle when its middle lies inside it,
-    it stays within SPILL mm of it and it is no wider than a character (MAX_GLYPH_BOXES boxes):
-    the loops of a signature or the tail of a line reaching in from outside are left out. The
-    crop reaches `side` boxes left and right of the rectangle."""
-    ctx = Rect(x=rect.x - REACH, y=rect.y - REACH, w=rect.w + 2 * REACH, h=rect.h + 2 * REACH)
-    rows, cols = to_px(ctx, PX)
-    crop = img[rows, cols]
-    oy, ox = rows.start, cols.start
-    y0, y1 = int((rect.y - SPILL) * PX) - oy, int((rect.y2 + SPILL) * PX) - oy
-    x0, x1 = int(rect.x * PX) - ox, int(rect.x2 * PX) - ox
-    binary = (crop > INK_LEVEL).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    keep = [i for i in range(1, n)
-            if stats[i][1] >= y0 and stats[i][1] + stats[i][3] <= y1 and x0 <= stats[i][0] + stats[i][2] / 2 < x1
-            and stats[i][2] <= MAX_GLYPH_BOXES * cell_width * PX]
-    mask = np.isin(labels, keep)
-    lo, hi = max(0, y0), max(0, y1)
-    left, right = max(0, int(x0 - side * cell_width * PX)), max(0, int(x1 + side * cell_width * PX))
-    return crop[lo:hi, left:right], mask[lo:hi, left:right]
-
-
-def _tight(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The darkness of the masked ink, cut to its bounding box."""
-    ys, xs = np.nonzero(mask)
-    return np.where(mask, crop, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-
-
-def _line_reads(model: Recogniser, clean: np.ndarray, rect: Rect, allowed: str,
-                cell_width: float) -> tuple[list[CellRead], float]:
-    """The characters written in a rectangle (left to right) and the rectangle's ink share."""
-    crop, mask = writing_in(clean, rect, cell_width)
-    if crop.size == 0:
-        return [], 0.0
-    out = []
-    for glyph_mask in _glyphs(mask.astype(np.uint8)):
-        read = _cell(model, _tight(crop, glyph_mask), allowed, free=True)
-        if read is not None:
-            out.append(read)
-    return out, float(mask.mean())
-
 
 def _inpainted(ink: np.ndarray, strikes: list[Strike], spec: FieldSpec) -> np.ndarray:
     """The field's ink with the strike lines painted over from the strokes around them, so that
@@ -411,38 +266,34 @@ def _stretched(dark: np.ndarray) -> np.ndarray:
     return np.clip(dark / max(peak, FAINT), 0.0, 1.0) if peak < 0.9 else dark
 
 
-def _decode(spec: FieldSpec, cells: list[CellRead], on: date) -> tuple[str | None, float, list[str]]:
-    read = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h), cells=cells)
-    read.raw = "".join(c.candidates[0][0] if c.candidates else " " for c in cells).strip()
-    d = decode_boxes(spec, read, on)
-    return d.text, float(d.confidence), list(d.flags)
-
-
-def scanned_cells(spec: FieldSpec, evidence: dict[str, Any] | None) -> list[CellRead]:
-    """The scanner's per-box candidates (formproc scan's `cells` evidence) as CellReads."""
-    cells = (evidence or {}).get("cells") or []
-    out = []
-    for c in cells:
-        ink = CellInk(float(c.get("ink", 0.0)), int(c.get("components", 0)), tuple(c.get("bbox", (0, 0, 0, 0))),
-                      float(c.get("edge_ink", 0.0)))
-        out.append(CellRead([(str(ch), float(p)) for ch, p in c.get("top", [])], ink))
-    return out if len(out) == (spec.cells or 0) else [CellRead([], CellInk(0.0, 0, (0, 0, 0, 0), 0.0))
-                                                       for _ in range(spec.cells or 0)]
-
-
-def _written(cells: list[CellRead]) -> list[int]:
-    return [i for i, c in enumerate(cells) if not c.blank]
-
-
 # -- fields ----------------------------------------------------------------------------------
 
 def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarray, hand: np.ndarray,
-           model: Recogniser, evidence: dict[str, Any] | None, on: date) -> FieldCorrection | None:
+           pen: np.ndarray, printed: bool, model: Recogniser, evidence: dict[str, Any] | None,
+           on: date) -> FieldCorrection | None:
     """A boxed field's correction; `clean` is the ink without the form's print, `hand` keeps the
-    blue writing where it crosses the print (a correction often runs over the form's labels)."""
+    blue writing where it crosses the print (a correction often runs over the form's labels), `pen`
+    is the page's pen strokes (formproc.reconcile.overwrite.pen_ink); `printed`: the certificate
+    was printed, not filled in by hand (its boxes may be overwritten)."""
+    over = overwritten(template, spec, page, clean, pen, model, scanned_cells(spec, evidence), on) \
+        if printed else None
+    overwrite = None if over is None else FieldCorrection(
+        spec.name, "overwrite", over.new_text, over.confidence, over.old_text, over.old_confidence, over.readable,
+        where=over.where, flags=over.flags)
     strikes = find_strikes(page.ink, page.form, spec)
     if not strikes:
-        return None
+        return overwrite
+    struck = _struck(template, spec, page, clean, hand, pen, model, evidence, on, strikes)
+    # a heavy pen character over a box can look like a line through it: the surer reading wins
+    if overwrite is not None and overwrite.readable and (not struck.readable
+                                                          or overwrite.new_confidence > struck.new_confidence):
+        return overwrite
+    return struck
+
+
+def _struck(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarray, hand: np.ndarray,
+            pen: np.ndarray, model: Recogniser, evidence: dict[str, Any] | None, on: date, strikes: list[Strike]) -> FieldCorrection:
+    """A struck boxed field's correction: the old value read under the strikes, the new one beside."""
     struck = sorted({i for st in strikes for i in st.cells})
     allowed = charset(spec)
     scanned = scanned_cells(spec, evidence)
@@ -453,45 +304,47 @@ def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarr
     # a strike running on past the value leaves ink in empty boxes: they are not written
     touched = {i for i, r in enumerate(spec.cell_rects()) if any(r.x2 > st.x0 - 0.5 and r.x < st.x1 + 0.5
                                                                   for st in strikes)}
-    written = {i for i in _written(scanned) if i not in touched or i in struck
+    written = {i for i in written_cells(scanned) if i not in touched or i in struck
                or _faint_ink(unstruck, spec.cell_rects()[i])} | set(struck) | set(faint)
     # the old value: the struck and the faint boxes read again (without the line, stretched), a box
     # the line's end runs into without its end, the others as the scanner read them
     old_cells = [c if i in written else CellRead([], c.ink) for i, c in enumerate(scanned)]
     repaired = _inpainted(clean, strikes, spec)
     line = _without_strikes(np.ones_like(clean), strikes, margin=0.15) == 0
-    glyph_sets = _printed_fonts(template, spec)
+    glyph_sets = printed_fonts(template, spec)
     for i in sorted(written):
         rows, cols = to_px(spec.cell_rects()[i], PX)
         box = repaired[rows, cols]
         if i in struck:  # machine print is read by the printer's glyphs, the line left out
-            printed, fit = _printed_read(clean[rows, cols], line[rows, cols], glyph_sets, allowed)
-            again = printed if fit >= PRINTED_OLD else _cell(model, _stretched(box), allowed)
+            printed, fit = printed_read(clean[rows, cols], line[rows, cols], glyph_sets, allowed)
+            again = printed if fit >= PRINTED_OLD else read_char(model, _stretched(box), allowed)
             old_cells[i] = again or CellRead([], scanned[i].ink)
         elif i in faint or (box.size and float(np.percentile(box, 99.5)) < 0.9):
-            again = _cell(model, _stretched(box), allowed)  # struck, or faint beside a strong pen
+            again = read_char(model, _stretched(box), allowed)  # struck, or faint beside a strong pen
             old_cells[i] = again or CellRead([], scanned[i].ink)
         elif i in touched:
             box = _without_line_end(clean[rows, cols], spec.cell_rects()[i], strikes)
             if box is not None:
-                old_cells[i] = _cell(model, box, allowed) or CellRead([], scanned[i].ink)
-    old_text, old_conf, _ = _decode(spec, old_cells, on)
+                old_cells[i] = read_char(model, box, allowed) or CellRead([], scanned[i].ink)
+    old_text, old_conf, _ = decode_cells(spec, old_cells, on)
     hand = _without_strikes(hand, strikes, margin=0.6)
-    readings = _by_cells(spec, zones_of(template, spec, "above", "below"), struck, old_cells, hand, model, on)
+    readings = _by_cells(spec, zones_of(template, spec, "above", "below"), struck, old_cells, hand, pen, model, on)
     if set(struck) >= written or not readings:
         # the whole value struck (or no box-by-box writing found): the new value written beside
-        readings += _by_line(spec, beside_zones(template, spec.name), hand, model, on)
+        readings += _by_line(spec, beside_zones(template, spec.name), hand, pen, model, on)
     if not readings:
         return FieldCorrection(spec.name, "strike", None, 0.0, old_text, old_conf, False, flags=["no-new-value"])
     # the reading that makes a valid value other than the struck one, surest first
     best = max(readings, key=lambda r: (r.text is not None and "invalid" not in r.flags and r.text != old_text,
-                                        r.confidence, r.ink))
+                                        r.pen, r.confidence, r.ink))
     readable = best.text is not None and "invalid" not in best.flags
     flags = list(best.flags)
     if readable and best.text == old_text:  # a correction that changes nothing is misread
         readable = False
         flags.append("same-as-struck")
     conf = best.confidence if readable else min(best.confidence, 0.2)
+    if not best.pen:  # a stamp's lettering, or a pen too faint to tell from the carbon's print
+        conf = min(conf, FAINT_CAP)
     return FieldCorrection(spec.name, best.style, best.text, conf, old_text, old_conf, readable,
                            where=(best.where.x, best.where.y, best.where.w, best.where.h), flags=flags)
 
@@ -506,6 +359,7 @@ class _NewValue:
     flags: list[str]
     where: Rect
     ink: float
+    pen: bool  # the writing is a pen's (PEN_WRITING); else a stamp's lettering, or a thin pen on a carbon copy
 
 
 def zones_of(template: Template, spec: FieldSpec, *sides: str) -> list[Zone]:
@@ -513,54 +367,50 @@ def zones_of(template: Template, spec: FieldSpec, *sides: str) -> list[Zone]:
     return [z for z in beside_zones(template, spec.name) if z.side in sides]
 
 
-def _sureness(reads: list[CellRead]) -> float:
-    """The geometric mean of the characters' best probabilities."""
-    tops = [max(r.candidates[0][1], 1e-6) for r in reads if r.candidates]
-    return float(np.exp(np.mean(np.log(tops)))) if tops else 0.0
-
-
 def _by_cells(spec: FieldSpec, zones: list[Zone], struck: list[int], old_cells: list[CellRead], hand: np.ndarray,
-              model: Recogniser, on: date) -> list[_NewValue]:
+              pen: np.ndarray, model: Recogniser, on: date) -> list[_NewValue]:
     """The new value as characters written just above or below the struck boxes (one reading per
     place); a struck box with nothing written by it keeps its old character (the line only ran
     through it), but at least one must have a new one."""
     allowed = charset(spec)
     out = []
     for zone in zones:
-        cells, new, ink = list(old_cells), [], 0.0
+        cells, new, ink, drawn = list(old_cells), [], 0.0, 1.0
         for i in struck:
             area = cell_zone(spec, zone, i)
             crop, mask = writing_in(hand, area, spec.cell_width, side=CELL_SIDE)
-            groups = _glyphs(mask.astype(np.uint8))
+            groups = glyph_masks(mask.astype(np.uint8))
             if not groups:
                 continue
             glyph = np.logical_or.reduce(groups)
-            read = _cell(model, _tight(crop, glyph), allowed, free=True)
+            read = read_char(model, tight(crop, glyph), allowed, free=True)
             if read is None:
                 continue
             cells[i] = read
             new.append((i, read))
             ink += float(glyph.mean())
+            drawn = min(drawn, pen_share(pen, area, spec.cell_width, CELL_SIDE, glyph))
         if not new:
             continue
-        text, conf, flags = _decode(spec, cells, on)
+        text, conf, flags = decode_cells(spec, cells, on)
         missing = len(struck) - len(new)
         xs = [cell_zone(spec, zone, i) for i, _ in new]
         where = Rect(x=xs[0].x, y=zone.rect.y, w=xs[-1].x2 - xs[0].x, h=zone.rect.h)
-        out.append(_NewValue("cells", text, conf * _sureness([r for _, r in new]) * MISSING ** missing, flags,
-                             where, ink))
+        conf *= sureness([r for _, r in new]) * MISSING ** missing
+        out.append(_NewValue("cells", text, conf, flags, where, ink, drawn >= PEN_WRITING))
     return out
 
 
-def _by_line(spec: FieldSpec, zones: list[Zone], hand: np.ndarray, model: Recogniser, on: date) -> list[_NewValue]:
+def _by_line(spec: FieldSpec, zones: list[Zone], hand: np.ndarray, pen: np.ndarray, model: Recogniser,
+             on: date) -> list[_NewValue]:
     """The new value as a line written beside the boxes (one reading per place)."""
     out = []
     for zone in zones:
-        reads, share = _line_reads(model, hand, zone.rect, charset(spec), spec.cell_width)
+        reads, share, drawn = line_reads(model, hand, zone.rect, charset(spec), spec.cell_width, pen)
         if not reads or len(reads) > (spec.cells or 0):
             continue
-        text, conf, flags = _decode(spec, reads, on)
-        out.append(_NewValue("strike", text, conf * _sureness(reads), flags, zone.rect, share))
+        text, conf, flags = decode_cells(spec, reads, on)
+        out.append(_NewValue("strike", text, conf * sureness(reads), flags, zone.rect, share, drawn >= PEN_WRITING))
     return out
 
 
@@ -771,14 +621,16 @@ def detect_corrections(template: Template, page: CleanPage, model: Recogniser,
     `on` the certificate's date (for the code catalogs in force)."""
     day = on or date.today()
     clean = np.where(page.form, 0.0, page.ink).astype(np.float32)
-    hand = np.where(page.form & ~bluish(page.rgb), 0.0, page.ink).astype(np.float32)
+    pen = pen_ink(page)
+    hand = np.where(page.form & ~bluish(page.rgb) & ~blue_writing(page), 0.0, page.ink).astype(np.float32)
+    printed = not filled_by_hand(template, page, pen)
     fields_mask = inside_fields(template, page.ink.shape, PX)
     out: dict[str, FieldCorrection] = {}
     for spec in template.fields:
         if spec.preprinted:
             continue
         if spec.kind == "boxes":
-            found = _boxes(template, spec, page, clean, hand, model, (evidence or {}).get(spec.name), day)
+            found = _boxes(template, spec, page, clean, hand, pen, printed, model, (evidence or {}).get(spec.name), day)
         elif spec.kind in ("checkbox", "choice"):
             found = _options(spec, page)
         elif free_text(spec):

@@ -177,7 +177,7 @@ def _recheck_leave(template: Template, values: dict[str, PaperValue], scan_field
                    corrections: dict[str, FieldCorrection], on: date) -> None:
     """Rows of leave (days, first day, last day) with a corrected member: the scanner made its
     uncorrected members agree with the struck value; decide them again against the corrected one."""
-    from formproc.reconcile.detect import scanned_cells
+    from formproc.reconcile.chars import scanned_cells
     from formproc.scan.decode import LEAVE_ROWS, decode_boxes
     from formproc.scan.read import FieldRead
 

@@ -2,9 +2,10 @@
 
 A record is printed on the template's blank (as formproc prints it), then corrected by hand the
 way Art. 10 (2) of the 2020 instructions asks: the wrong value struck out, the right one written,
-signature and paraph beside the correction. Four kinds of correction:
+signature and paraph beside the correction. Five kinds of correction:
 - `strike`: a line through the whole boxed value, the new value written beside the boxes;
 - `cells`: each wrong box struck on its own, its new character written just above or below it;
+- `overwrite`: the new character written by hand over the printed one, in its own box;
 - `checkbox`: the marked box scribbled out, another box marked (or none, for a lone checkbox);
 - `text`: a line through the printed words of a free-text field (ward, address, unit, doctor),
   the new text written by hand above, below or beside it.
@@ -34,7 +35,7 @@ from formproc.scan import fonts
 
 BALLPOINT = (35, 55, 165)
 STAMP_BLUE = (70, 90, 200)
-STYLES = ("strike", "cells")
+STYLES = ("strike", "cells", "overwrite")
 TEXT_SLANT = 1.5  # degrees either way a hand-written line of text may run
 ANNUL_HEIGHT = 0.22  # height of a hand-written ANULAT's letters, as a share of the mark's place
 
@@ -44,7 +45,7 @@ class Correction:
     """One field corrected on the paper: how, and the form text before and after."""
 
     field: str
-    style: str  # strike | cells | checkbox
+    style: str  # strike | cells | overwrite | checkbox | text
     old: Any  # form text (boxes) or option value (checkbox/choice) before
     new: Any  # after (None: the box is left unmarked)
     where: list[float] = dc_field(default_factory=list)  # mm rectangle of the new writing
@@ -124,7 +125,8 @@ def _new_option(spec: FieldSpec, old: Any, rng: np.random.Generator) -> tuple[bo
 def plan_corrections(template: Template, record: Certificate, names: list[str], rng: np.random.Generator,
                      styles: tuple[str, ...] = STYLES, values: dict[str, Any] | None = None) -> list[Correction]:
     """What to correct: a new form value for every named field (given in `values`, else invented),
-    in one of `styles` (`cells` only where the lengths match and there is room above or below)."""
+    in one of `styles` (`cells` and `overwrite` only where the lengths match, `cells` only where there
+    is room above or below)."""
     on = record.issueDate or date.today()
     out = []
     for name in names:
@@ -145,7 +147,7 @@ def plan_corrections(template: Template, record: Certificate, names: list[str], 
         zones = beside_zones(template, name)
         vertical = [z for z in zones if z.side in ("above", "below")]
         style = styles[int(rng.integers(0, len(styles)))]
-        if style == "cells" and (not vertical or len(str(new)) != len(str(old))):
+        if style in ("cells", "overwrite") and len(str(new)) != len(str(old)) or style == "cells" and not vertical:
             style = "strike"
         out.append(Correction(name, style, old, new))
     return out
@@ -282,6 +284,13 @@ def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: s
     old, new = str(c.old), str(c.new)
     start_old = {"right": len(cells) - len(old), "center": (len(cells) - len(old)) // 2}.get(spec.align, 0)
     y = spec.y + spec.h * float(rng.uniform(0.42, 0.58))
+    if c.style == "overwrite":
+        changed = [cells[start_old + i] for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        for cell, ch in zip(changed, (b for a, b in zip(old, new) if a != b)):
+            _glyph(mask, ch, cell.x + cell.w / 2 + float(rng.normal(0, 0.15)), cell.y + cell.h / 2
+                   + float(rng.normal(0, 0.15)), cell.h * float(rng.uniform(0.7, 0.88)), font, px, rng, cell.w * 0.85)
+        c.where = [changed[0].x, changed[0].y, round(changed[-1].x2 - changed[0].x, 2), changed[0].h]
+        return True
     if c.style == "cells":
         zone = next(z for z in zones if z.side in ("above", "below"))
         if _free_zones([zone], taken or []) != [zone]:
@@ -444,9 +453,10 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     strength = float(rng.uniform(0.5, 0.75)) if carbon else 1.0
     if carbon:  # the print came through the carbon; the corrections are made on each copy by hand
         printed = cv2.GaussianBlur(printed, (0, 0), 0.8)
-    for ink, colour, alpha in ((printed, CARBON if carbon else (25, 25, 30), strength), (hand, BALLPOINT, 1.0)):
-        a = (ink * alpha)[..., None]
-        page = page * (1 - a) + (np.float32(colour) / 255) * a * paper
+    a = (printed * strength)[..., None]
+    page = page * (1 - a) + (np.float32(CARBON if carbon else (25, 25, 30)) / 255) * a * paper
+    a = hand[..., None]  # ballpoint over print lets the print show through: the pen's colour filters it
+    page = page * (1 - a + (np.float32(BALLPOINT) / 255) * a)
     a = (stamps.astype(np.float32) / 255 * float(rng.uniform(0.3, 0.45)))[..., None]
     page = page * (1 - a) + (np.float32(STAMP_BLUE) / 255) * a * page
     img = np.clip(page * 255, 0, 255).astype(np.uint8)

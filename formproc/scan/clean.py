@@ -46,6 +46,7 @@ class CleanPage:
     source: np.ndarray | None = None  # the page as scanned (text lines are taken from it again)
     to_canonical: np.ndarray | None = None  # homography: source pixels -> canonical pixels
     rosette: np.ndarray | None = None  # bool: the blank's rosette zone (formproc.scan.register)
+    blank: np.ndarray | None = None  # the reference blank's gray (canonical pixels), when known
 
     @property
     def form_thin(self) -> np.ndarray:
@@ -122,9 +123,10 @@ def writing_strength(dark: np.ndarray, form: np.ndarray, areas: list[tuple[int, 
 
 def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, int]],
           source: np.ndarray | None = None, to_canonical: np.ndarray | None = None,
-          rosette: np.ndarray | None = None) -> CleanPage:
+          rosette: np.ndarray | None = None, blank: np.ndarray | None = None) -> CleanPage:
     """Ink darkness of a registered RGB page (canonical pixels); `areas` (x, y, w, h in pixels) are
-    where writing is expected: the strength of the writing is measured there."""
+    where writing is expected: the strength of the writing is measured there. `blank` is the
+    reference blank's gray, kept for reading what lies over its printed words."""
     dark = writing_darkness(rgb)
     strength = max(writing_strength(dark, form, areas), 0.2)
     # pen strokes much darker than the page's writing (a ballpoint correction on a carbon copy) are
@@ -135,7 +137,7 @@ def clean(rgb: np.ndarray, form: np.ndarray, areas: list[tuple[int, int, int, in
     ink = np.clip(dark / scale, 0.0, 1.0)
     paper = tuple(int(np.median(rgb[::16, ::16, c])) for c in range(3))
     return CleanPage(ink.astype(np.float32), form, round(strength, 3), paper, rgb,  # type: ignore[arg-type]
-                     source, to_canonical, rosette)
+                     source, to_canonical, rosette, blank)
 
 
 def red_print(rgb_crop: np.ndarray) -> np.ndarray:

@@ -165,7 +165,7 @@ def scan_page(page: Page, template_name: str | None = None, keep_ink: bool = Fal
                                f"(scor {reg.score:.2f}); nu pare a fi fața unui certificat de concediu medical")
         return result
     page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
-                     ref.rosette)
+                     ref.rosette, ref.gray)
     if keep_ink:
         result.page_ink = page_ink
     model = load_model()

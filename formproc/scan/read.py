@@ -20,9 +20,9 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness
+from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness, writing_darkness
 from formproc.scan.codes import CodeMatch
-from formproc.scan.glyphs import PRINTED_MATCH, match_cell, templates
+from formproc.scan.glyphs import PAD, PRINTED_MATCH, SPECK, match_cell, templates
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
 from formproc.scan.register import PX_PER_MM
@@ -34,6 +34,8 @@ ICR_FLOOR = 0.01  # the recogniser's probability of a character outside its top 
 STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which the word is struck
 COLOURED = 0.75  # blue/red darkness ratio below which ink is coloured writing, not black print
 STRIKE_MARGIN = 3.0  # mm around a struck-word choice for its colour (the paper's background)
+WINDOW_MARGIN = 3  # px: how far a printed glyph may sit from where the field's other glyphs show it
+PRINT_BLURS = (0.5, 0.8, 1.1, 1.5, 2.0)  # px: the blurs of the blank tried against a scan's printed words
 
 
 @dataclass
@@ -162,6 +164,12 @@ def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], al
     if fit < PRINTED_MATCH:
         return
     fr.writing = "print"
+    # ink outside where the printer put the field's glyphs (stamp and rosette traces above, below or
+    # beside them) is left out, when that matches the font better
+    for i, crop in _glyph_windows({i: crops[(spec.name, i)] for i in written}, glyphs, allowed).items():
+        windowed = match_cell(crop, glyphs, allowed)
+        if max(windowed.values(), default=-1.0) > max(scores[i].values(), default=-1.0):
+            scores[i] = windowed
     if not found and len(allowed) > 12:  # digits look alike in the fonts: letters tell them apart
         found.append(choice)
     for i in written:
@@ -177,6 +185,52 @@ def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], al
         sure = 1.0 - float(np.clip((PRINTED_MATCH - max(scores[i].values(), default=0.0)) / 0.2, 0.0, 0.9))
         top = [(c, p / total * (1 - blank) * sure) for c, p in joint.items()]
         cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
+
+
+def _glyph_extent(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Rows and columns (y0, y1, x0, x1) of a cell's writing, specks left out as in `match_cell`."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.3).astype(np.uint8), connectivity=8)
+    if n < 2:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= SPECK * areas.max())
+    y0 = int(stats[1 + keep, cv2.CC_STAT_TOP].min())
+    x0 = int(stats[1 + keep, cv2.CC_STAT_LEFT].min())
+    y1 = int((stats[1 + keep, cv2.CC_STAT_TOP] + stats[1 + keep, cv2.CC_STAT_HEIGHT]).max())
+    x1 = int((stats[1 + keep, cv2.CC_STAT_LEFT] + stats[1 + keep, cv2.CC_STAT_WIDTH]).max())
+    return y0, y1, x0, x1
+
+
+def _glyph_windows(crops: dict[int, np.ndarray], glyphs: dict[str, np.ndarray],
+                   allowed: str) -> dict[int, np.ndarray]:
+    """Each printed cell's ink kept only within where a glyph of the font can lie: the printer
+    centres one glyph of the font's height per cell, and the whole field sits where the cells of
+    that height show it (the printer's offset from the form); a cell whose ink all lies inside is
+    left out of the answer."""
+    sizes = [(t.shape[0] - 2 * PAD, t.shape[1] - 2 * PAD) for c, t in glyphs.items() if c in allowed and c != "-"]
+    if not sizes:
+        return {}
+    height = int(np.median([h for h, _ in sizes]))
+    width = max(w for _, w in sizes)
+    tail = max(h for h, _ in sizes) - height  # a Q's tail below the line
+    extents = {i: _glyph_extent(crop) for i, crop in crops.items()}
+    offsets = [((e[0] + e[1] - crops[i].shape[0]) / 2, (e[2] + e[3] - crops[i].shape[1]) / 2)
+               for i, e in extents.items() if e is not None and abs(e[1] - e[0] - height) <= WINDOW_MARGIN]
+    dy, dx = (float(np.median([o[0] for o in offsets])), float(np.median([o[1] for o in offsets]))) \
+        if offsets else (0.0, 0.0)
+    out = {}
+    for i, crop in crops.items():
+        h, w = crop.shape
+        top = int(round(h / 2 + dy - height / 2)) - WINDOW_MARGIN
+        bottom = int(round(h / 2 + dy + height / 2)) + WINDOW_MARGIN + tail
+        left = int(round(w / 2 + dx - width / 2)) - WINDOW_MARGIN
+        right = int(round(w / 2 + dx + width / 2)) + WINDOW_MARGIN
+        window = np.zeros_like(crop)
+        window[max(0, top):max(0, bottom), max(0, left):max(0, right)] = \
+            crop[max(0, top):max(0, bottom), max(0, left):max(0, right)]
+        if float((crop > 0.3).sum()) > float((window > 0.3).sum()):
+            out[i] = window
+    return out
 
 
 def _coverage(ink: np.ndarray, x: float, y: float, w: float, h: float, inset: float = 0.2) -> float:
@@ -213,17 +267,49 @@ def coloured_ink(page: CleanPage, x: float, y: float, w: float, h: float) -> np.
     return out
 
 
+def print_residual(page: CleanPage, x: float, y: float, w: float, h: float) -> np.ndarray:
+    """The page's ink in a region (mm) beyond the blank's own printed words: the writing's darkness
+    less the blank's darkness blurred and scaled as the scan shows it (least squares, the blur
+    that fits best), in ink units (the writing's strength is 1). A strike line over a printed word
+    stays, however its colour was lost (toner, or carbon on a blurred JPEG), while the word's
+    blurred edges go. Zero outside the region; needs `page.blank`."""
+    out = np.zeros(page.ink.shape, np.float32)
+    if page.blank is None:
+        return out
+    m = STRIKE_MARGIN
+    y0, y1 = max(0, _px(y - m)), _px(y + h + m)
+    x0, x1 = max(0, _px(x - m)), _px(x + w + m)
+    rgb = page.rgb[y0:y1, x0:x1]
+    if rgb.shape[0] < 8 or rgb.shape[1] < 8:
+        return out
+    dark = writing_darkness(rgb)
+    printed = 1.0 - page.blank[y0:y1, x0:x1].astype(np.float32) / 255.0
+    best_err, best = np.inf, dark
+    for sigma in PRINT_BLURS:
+        model = cv2.GaussianBlur(printed, (0, 0), sigma)
+        scale = float((model * dark).sum() / max(float((model * model).sum()), 1e-6))
+        rest = dark - scale * model
+        err = float((rest * rest).sum())
+        if err < best_err:
+            best_err, best = err, rest
+    out[y0:y1, x0:x1] = np.clip(best / max(page.strength, 0.2), 0.0, 1.0)
+    return out
+
+
 def read_options(spec, page: CleanPage) -> FieldRead:
     """A checkbox or choice: coverage of every option. A struck word: the strike-line score of the
     coloured ink alone (the printed word's leftover edges are black), or, when no coloured line
-    is found (a toner strike on a white original), of all the ink outside the printed marks."""
+    is found (a toner strike on a white original, a carbon strike whose colour a JPEG blurred
+    away), of the ink beyond the blank's printed words (`print_residual`; without the blank, of
+    all the ink outside the printed marks)."""
     strike = getattr(spec, "mark", None) == "strike"
     fr = FieldRead(spec.name, spec.kind, (spec.x, spec.y, spec.w, spec.h))
     if strike:
         colour = coloured_ink(page, spec.x, spec.y, spec.w, spec.h)
         scores = {str(o.value): strike_score(colour, o.x, o.y, o.w, o.h) for o in spec.options}
         if max(scores.values(), default=0.0) < STRIKE:
-            ink = np.where(page.form_thin, 0.0, page.ink)
+            ink = (print_residual(page, spec.x, spec.y, spec.w, spec.h) if page.blank is not None
+                   else np.where(page.form_thin, 0.0, page.ink))
             scores = {str(o.value): strike_score(ink, o.x, o.y, o.w, o.h) for o in spec.options}
         fr.coverage = scores
     else:

@@ -1,0 +1,68 @@
+"""A new character written by hand over the printed one, in its own box (formproc.reconcile.overwrite)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import report_certificate
+
+from formproc.layout import load_template, template_for_date
+from formproc.reconcile.compare import compare
+from formproc.reconcile.paper import read_page
+from formproc.reconcile.samples import make_corrected
+from formproc.sample import make_sample
+from formproc.scan.load import Page
+
+
+def _record(n: int):
+    return report_certificate(n, year=2025, month=3, diagCode="463", diagType="0", stencil="A12345")
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template(template_for_date(_record(1).issueDate))
+
+
+@pytest.mark.parametrize("copy", ["white", "green"])
+def test_overwritten_boxes_give_the_new_and_the_printed_value(template, copy):
+    record = _record(4)
+    sample = make_corrected(np.random.default_rng(8), template, record=record, fields=["validTo", "diagCode"],
+                            values={"validTo": "060325", "diagCode": "468"}, styles=("overwrite",), paraph=True,
+                            distort=False, copy=copy)
+    assert [c.style for c in sample.corrections] == ["overwrite", "overwrite"]
+    reading = read_page(Page("corectat.png", sample.image), template.name)
+    found = reading.corrections
+    assert set(found) == {"validTo", "diagCode"}
+    assert all(c.style == "overwrite" and c.readable and c.paraph for c in found.values())
+    assert found["validTo"].new_text == "060325" and found["validTo"].old_text == "080325"
+    assert found["diagCode"].new_text == "468"
+    # the printed old value is read "when legible": a 3 mostly under a pen's 8 is a guess, and says so
+    assert found["diagCode"].old_text == "463" or found["diagCode"].old_confidence < 0.5
+    differences = {d.field: d for d in compare(reading, record)}
+    assert set(differences) == {"validTo", "diagCode"}
+    assert differences["validTo"].paper == "2025-03-06" and differences["validTo"].corrected_on_paper
+
+
+def test_an_overwrite_on_a_distorted_carbon_copy_is_read(template):
+    record = _record(6)
+    sample = make_corrected(np.random.default_rng(3), template, record=record, fields=["stencil"],
+                            values={"stencil": "A12395"}, styles=("overwrite",), paraph=False, distort=True,
+                            copy="pink")
+    found = read_page(Page("corectat.jpg", sample.image), template.name).corrections
+    assert set(found) == {"stencil"}
+    assert found["stencil"].style == "overwrite" and found["stencil"].new_text == "A12395"
+    assert "no-paraph" in found["stencil"].flags
+
+
+@pytest.mark.parametrize("seed,copy", [(0, "white"), (3, "white"), (6, "pink")])
+def test_the_payers_part_written_by_hand_on_a_printed_page_is_no_overwrite(template, seed, copy):
+    # "mixed": the doctor's part printed, the payer's boxes (payerCui, days...) written in blue pen
+    sample = make_sample(np.random.default_rng(seed), template, mode="mixed", copy=copy)
+    assert sample.record.payerCui is not None
+    assert read_page(Page("platitor.png", sample.image), template.name).corrections == {}
+
+
+def test_a_certificate_written_by_hand_is_no_overwrite(template):
+    sample = make_sample(np.random.default_rng(2), template, mode="hand", copy="white")
+    found = read_page(Page("manual.png", sample.image), template.name).corrections
+    assert not any(c.style == "overwrite" for c in found.values())
