@@ -299,3 +299,14 @@ def test_samples_never_write_one_correction_over_another(template):
                           distort=False, copy="white")
     (reg,) = other.corrections  # regNo first, in the place above it: the address's only place is taken
     assert reg.field == "regNo" and reg.style == "cells" and other.corrected.address == record.address
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_anulat_in_a_thin_pen_across_the_forms_lines_is_read(template, seed):
+    # a fine pen's letters break where they cross the form's printed lines; they are joined there
+    from formproc.scan import fonts
+
+    kristi = next(f for f in fonts.available(fonts.HAND_FONTS) if "Kristi" in f)
+    sample = make_corrected(np.random.default_rng(seed), template, annul=True, copy="white",
+                            font=kristi, px_per_mm=300 / 25.4, distort=False)
+    assert _read(sample, template).annulled

@@ -22,6 +22,7 @@ from formproc.fieldvalues import from_form
 from formproc.layout import Rect, Template, load_template
 from formproc.model import Certificate
 from formproc.reconcile.detect import FieldCorrection, detect_corrections
+from formproc.reconcile.overwrite import blue_writing
 from formproc.reconcile.zones import to_px
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.load import Page, load_pages
@@ -94,7 +95,9 @@ def detect_marks(template: Template, page: CleanPage) -> tuple[bool, dict[str, A
     mark = template.marks.get("annulled")
     if mark is not None:
         rows, cols = to_px(mark, PX)
-        binary = ((page.ink[rows, cols] > INK_LEVEL) & ~page.form[rows, cols]).astype(np.uint8)
+        # the letters' strokes where they cross the form's lines are kept (a thin pen breaks there)
+        crossing = blue_writing(page)[rows, cols]
+        binary = ((page.ink[rows, cols] > INK_LEVEL) & (~page.form[rows, cols] | crossing)).astype(np.uint8)
         n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
         big = sum(int(s[4]) for s in stats[1:] if s[2] >= ANNUL_MIN_MM * PX and s[3] >= ANNUL_MIN_MM * PX)
         annulled = big / (PX * PX) >= ANNUL_MIN_MM2

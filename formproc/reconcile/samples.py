@@ -386,13 +386,13 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
                    fields: list[str] | None = None, values: dict[str, Any] | None = None, count: int | None = None,
                    paraph: bool | None = None, styles: tuple[str, ...] = STYLES, px_per_mm: float | None = None,
                    distort: bool = True, copy: str | None = None, annul: bool = False,
-                   text: bool = True) -> CorrectedSample:
+                   text: bool = True, font: str | None = None) -> CorrectedSample:
     """A printed certificate corrected by hand: `fields` (else 1-3 random correctable ones) get
     `values` (form texts/option values; else invented), each signed and stamped beside (where the
     form leaves room) unless `paraph` is False; `copy` white/pink/green, else drawn at random.
     `annul`: the filled-in sheet is annulled by hand instead, ANULAT written across it (no
     corrections; the corrected record is the record with status annulled). `text`: free-text lines
-    are among the random fields corrected."""
+    are among the random fields corrected. `font`: the hand's font file, else one drawn at random."""
     from formproc.render.blank import render_blank
     from formproc.render.printing import render_records
     from formproc.sample import CARBON, PAPER, _distort, _pick, _rasterise, random_record
@@ -415,7 +415,7 @@ def make_corrected(rng: np.random.Generator, template: Template, record: Certifi
     corrections = plan_corrections(template, record, fields, rng, styles, values)
     px = px_per_mm or float(_pick(rng, (200, 200, 300))) / 25.4
     copy = copy or _pick(rng, ("white", "white", "pink", "green"))
-    font = _pick(rng, fonts.available(fonts.HAND_FONTS))
+    font = font or _pick(rng, fonts.available(fonts.HAND_FONTS))
     signed = bool(rng.random() < 0.8) if paraph is None else paraph
     meta: dict[str, Any] = {"copy": copy, "font": Path(font).name, "dpi": round(px * 25.4), "signed": signed}
 
