@@ -1,8 +1,8 @@
 """Reconciliation benchmark: hand corrections on generated corrected copies.
 
 Generates corrected copies (formproc.reconcile.samples: random fields struck and rewritten beside
-the boxes, struck box by box, checkboxes scribbled out, or free-text lines struck and rewritten
-beside them; white/pink/green copies; scan and photo distortions), reads them
+the boxes, struck box by box, overwritten in their boxes, checkboxes scribbled out, or free-text
+lines struck and rewritten beside them; white/pink/green copies; scan and photo distortions), reads them
 (formproc.reconcile.paper) and compares them with the record as first printed
 (formproc.reconcile.compare). Prints, per correction style: corrected fields found, new value
 exact, old value exact (free text: also up to OCR noise), wrong new values read with confidence

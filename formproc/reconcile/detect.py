@@ -12,7 +12,11 @@ formproc.scan.register) and on the template's geometry only:
   it (a signature's loops, a line) are left out, and strokes broken by the form's print are
   joined. The characters go through the scanner's character recogniser and the field's grammar
   (formproc.scan.decode); the reading that gives a valid value other than the struck one, with
-  the surest characters, wins, and its confidence is the grammar's times the characters'.
+  the surest characters, wins, and its confidence is the grammar's times the characters'. New
+  writing hardly drawn with a pen (a stamp's lettering; formproc.reconcile.chars.pen_share) loses
+  to a pen's and stays under 0.5. A field with no strike may have boxes overwritten by hand
+  (formproc.reconcile.overwrite); where a heavy pen character looks like a strike, the surer
+  reading wins.
 - checkbox/choice fields: a box filled by a scribble is a cancelled mark; the other marked box,
   if any, is the new value.
 - free-text fields (formproc.reconcile.zones.free_text: ward, address, unit, doctor): a long
