@@ -157,3 +157,15 @@ def test_month_and_year_follow_the_first_day():
            "validFrom": _decoded("validFrom", "020625", [("020625", 0.9)], 0.97)}
     reconcile_leave(row)
     assert row["month"].text == "06" and "cross-checked" in row["month"].flags
+
+
+def test_a_name_with_a_close_runner_up_is_not_trusted():
+    # the U of LUPU hand-printed so that the recogniser prefers J (as on a bench page): both names
+    # are valid, so nothing proves the winner
+    spec = TPL.field("lastName")
+    cells = [CellRead([("L", 1.0)], INK), CellRead([("J", 0.739), ("U", 0.26), ("I", 0.001)], INK),
+             CellRead([("P", 0.999)], INK), CellRead([("U", 1.0)], INK)]
+    cells += [CellRead([], CellInk(0.0, 0, (0, 0, 0, 0), 0.0)) for _ in range((spec.cells or 0) - 4)]
+    read = FieldRead("lastName", "boxes", (spec.x, spec.y, spec.w, spec.h), cells=cells, raw="LJPU")
+    d = decode_boxes(spec, read, ON)
+    assert d.text == "LJPU" and "ambiguous" in d.flags and d.confidence < 0.5

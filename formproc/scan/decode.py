@@ -7,7 +7,7 @@ residue, so the best valid CNP is found even when several digits are doubtful), 
 month 01-12; at the end the whole grammar is checked (CUI checksum, codes present in the catalogs
 in force, stencil and name patterns). Dates far from the certificate's day are made unlikely.
 Confidence is the winner's share of the probability of all valid readings (plus what the beam
-dropped), so a value whose runner-up is close gets a low confidence and the flag `ambiguous`; a
+dropped), so a value whose runner-up is close gets a low confidence (under 0.5) and the flag `ambiguous`; a
 field with no valid reading keeps its raw reading with the flag `invalid` and confidence 0.05.
 A second pass chooses the leave rows (`days` = last day - first day + 1) and month/year (those of
 the first day) jointly among the members' valid alternatives.
@@ -30,6 +30,8 @@ from stdnum.ro.cnp import _COUNTIES  # the county codes of the CNP (python-stdnu
 
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+AMBIGUOUS = 0.35  # a runner-up with this share of the winner's probability makes the value ambiguous
+AMBIGUOUS_CAP = 0.45  # the confidence an ambiguous value has at most
 
 _NAME = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _STENCIL = re.compile(r"^[0-9A-Z]{5,6}$")
@@ -274,8 +276,9 @@ def decode_boxes(spec, read: FieldRead, on: date) -> Decoded:
     mass = sum(p for _, p in valid) + unseen * valid_share(spec)
     conf = p_best / mass if mass > 0 else 0.0
     flags = []
-    if len(valid) > 1 and valid[1][1] > 0.35 * p_best:
+    if len(valid) > 1 and valid[1][1] > AMBIGUOUS * p_best:  # a close runner-up: the value is not sure
         flags.append("ambiguous")
+        conf = min(conf, AMBIGUOUS_CAP)
     if best != read.raw.strip():
         flags.append("corrected")
     return Decoded(spec.name, best or None, round(conf, 3), read.raw, read.bbox_mm, flags, valid[:5], evidence)
