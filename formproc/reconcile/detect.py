@@ -279,15 +279,15 @@ def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarr
     blue writing where it crosses the print (a correction often runs over the form's labels), `pen`
     is the page's pen strokes (formproc.reconcile.overwrite.pen_ink); `printed`: the certificate
     was printed, not filled in by hand (its boxes may be overwritten)."""
-    over = overwritten(template, spec, page, clean, pen, model, scanned_cells(spec, evidence), on) \
-        if printed else None
+    scanned = scanned_cells(spec, evidence)
+    over = overwritten(template, spec, page, clean, pen, model, scanned, on) if printed else None
     overwrite = None if over is None else FieldCorrection(
         spec.name, "overwrite", over.new_text, over.confidence, over.old_text, over.old_confidence, over.readable,
         where=over.where, flags=over.flags)
     strikes = find_strikes(page.ink, page.form, spec)
     if not strikes:
         return overwrite
-    struck = _struck(template, spec, page, clean, hand, pen, model, evidence, on, strikes)
+    struck = _struck(template, spec, page, clean, hand, pen, model, scanned, on, strikes)
     # a heavy pen character over a box can look like a line through it: the surer reading wins
     if overwrite is not None and overwrite.readable and (not struck.readable
                                                           or overwrite.new_confidence > struck.new_confidence):
@@ -296,11 +296,12 @@ def _boxes(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarr
 
 
 def _struck(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarray, hand: np.ndarray,
-            pen: np.ndarray, model: Recogniser, evidence: dict[str, Any] | None, on: date, strikes: list[Strike]) -> FieldCorrection:
-    """A struck boxed field's correction: the old value read under the strikes, the new one beside."""
+            pen: np.ndarray, model: Recogniser, scanned: list[CellRead], on: date,
+            strikes: list[Strike]) -> FieldCorrection:
+    """A struck boxed field's correction: the old value read under the strikes, the new one beside
+    (`scanned`: the scanner's candidates for every box)."""
     struck = sorted({i for st in strikes for i in st.cells})
     allowed = charset(spec)
-    scanned = scanned_cells(spec, evidence)
     unstruck = _without_strikes(clean, strikes)
     # a faint carbon copy corrected in strong ballpoint: the page's ink scale follows the pen, and the
     # scanner may take the copy's own writing for empty boxes; such boxes are read again, stretched

@@ -285,11 +285,12 @@ def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: s
     start_old = {"right": len(cells) - len(old), "center": (len(cells) - len(old)) // 2}.get(spec.align, 0)
     y = spec.y + spec.h * float(rng.uniform(0.42, 0.58))
     if c.style == "overwrite":
-        changed = [cells[start_old + i] for i, (a, b) in enumerate(zip(old, new)) if a != b]
-        for cell, ch in zip(changed, (b for a, b in zip(old, new) if a != b)):
+        changed = [(cells[start_old + i], b) for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        for cell, ch in changed:
             _glyph(mask, ch, cell.x + cell.w / 2 + float(rng.normal(0, 0.15)), cell.y + cell.h / 2
                    + float(rng.normal(0, 0.15)), cell.h * float(rng.uniform(0.7, 0.88)), font, px, rng, cell.w * 0.85)
-        c.where = [changed[0].x, changed[0].y, round(changed[-1].x2 - changed[0].x, 2), changed[0].h]
+        first, last = changed[0][0], changed[-1][0]
+        c.where = [first.x, first.y, round(last.x2 - first.x, 2), first.h]
         return True
     if c.style == "cells":
         zone = next(z for z in zones if z.side in ("above", "below"))
