@@ -18,13 +18,16 @@ from formproc.scan.icr import load_model
 from formproc.scan.load import Page, load_pages
 from formproc.scan.read import read_options, read_page
 from formproc.scan.register import PX_PER_MM, Registration, reference_for, register
-from formproc.scan.text import correct
+from formproc.scan.printfit import fit_line
+from formproc.scan.text import TEXT_PX_PER_MM, correct
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per worker process
 LOW_CONFIDENCE = 0.5
 #: hand-printing on a carbon copy, in a field whose grammar cannot check it, is this much less
 #: sure than its boxes say (faint strokes: the recogniser is over-confident there, measured)
 CARBON_HAND = 0.75
+#: the most a text line whose words the printed rendering replaced can be trusted (formproc.scan.printfit)
+FITTED = 0.45
 
 
 @dataclass
@@ -103,20 +106,28 @@ def _decode_all(template, reads: dict, on: date) -> dict[str, dec.Decoded]:
         if spec.kind == "boxes":
             out[spec.name] = dec.decode_boxes(spec, r, on)
         elif spec.kind == "text":
-            out[spec.name] = _decode_text(spec, r, on)
+            out[spec.name] = _decode_text(spec, r, on, template.drawing.font)
         else:
             out[spec.name] = dec.decode_options(spec, r)
     return out
 
 
-def _decode_text(spec, read, on: date) -> dec.Decoded:
-    """A text line's value, confidence and flags (formproc.scan.text.correct)."""
+def _decode_text(spec, read, on: date, font: str) -> dec.Decoded:
+    """A text line's value, confidence and flags (formproc.scan.text.correct); a printed reading
+    whose words the rendering in the printer's `font` tells better is so mended (flag `fitted`)."""
     raw = read.raw.strip()
     if not raw and read.code is None:  # nothing read: sure only when there is (next to) no ink
         conf = 1.0 if read.ink < 0.004 else 0.3
         return dec.Decoded(spec.name, None, conf, read.raw, read.bbox_mm, [], [], read.details())
     value, conf, flags = correct(spec, raw, read.word_confidences, on, read.code)
-    return dec.Decoded(spec.name, value, round(conf, 3), read.raw, read.bbox_mm, flags, [], read.details())
+    evidence = read.details()
+    if read.line is not None and value and "invalid" not in flags:
+        fitted, changes = fit_line(read.line, value, font, spec.size or 9, TEXT_PX_PER_MM)
+        if changes:  # tesseract's words were not the print's: the rendering's choice is not proven
+            value, conf = fitted, min(conf, FITTED)
+            flags.append("fitted")
+            evidence["fitted"] = changes
+    return dec.Decoded(spec.name, value, round(conf, 3), read.raw, read.bbox_mm, flags, [], evidence)
 
 
 def _issue_day(template, reads: dict) -> date:

@@ -66,6 +66,7 @@ class FieldRead:
     writing: str = ""  # boxed fields: "print" (matches the printer's box font) or "hand"
     print_match: float = 0.0  # boxed fields: median best correlation of the written cells with the font
     code: CodeMatch | None = None  # CAS fields: the printed code the line matches best
+    line: np.ndarray | None = None  # text fields: the line's ink (TEXT_PX_PER_MM), to test a printed reading
 
     def details(self) -> dict[str, Any]:
         """Per-cell / per-option evidence for the JSON output."""
@@ -329,6 +330,7 @@ def read_texts(specs: list, page: CleanPage, font: str) -> dict[str, FieldRead]:
     for name, line in read_lines(specs, page, font).items():
         fr = out[name]
         fr.raw, fr.ink, fr.word_confidences, fr.code = line["raw"], line["ink"], line["confs"], line["code"]
+        fr.line = line.get("line")
         fr.text_confidence = min(line["confs"]) / 100.0 if line["confs"] else 0.0
     return out
 

@@ -364,7 +364,9 @@ def correct(spec, text: str, confs: list[float], on,
 
 def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, Any]]:
     """Every text field of a page: name -> {raw, confs, ink, code} (fields without writing: raw
-    ''); `code` is the CAS code whose rendering in the printer's `font` matches the line best."""
+    ''); `code` is the CAS code whose rendering in the printer's `font` matches the line best; a line
+    whose reading the printer's rendering can test (formproc.scan.printfit) also has its `line`
+    image (float 0-1 ink at TEXT_PX_PER_MM)."""
     from formproc import catalogs
 
     images, out = [], {}
@@ -392,4 +394,8 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
             line = ocr_line(img)
             if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
                 out[name]["raw"], out[name]["confs"] = line
+        by_name = {s.name: s for s in specs}
+        for name, img in images:  # kept for putting the printed reading to the test (formproc.scan.printfit)
+            if out[name]["raw"] and not getattr(by_name[name], "preprinted", False) and name not in CAS_FIELDS:
+                out[name]["line"] = (255.0 - img.astype(np.float32)) / 255.0
     return out

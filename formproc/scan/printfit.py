@@ -1,0 +1,190 @@
+"""Printed text lines checked against their own rendering: formproc prints a certificate's text in a
+known font at a known size, so a tesseract reading of a printed line can be put to the test by
+drawing it again. The reading's rendering is placed on the line's ink (and its stroke weight and
+darkness matched to the print's); then each word is compared, where it lies, with the renderings of
+its variants (a letter tesseract often takes for another, a lost or added diacritic, a stray mark
+read as a character) and a variant whose rendering explains the ink clearly better replaces it;
+last words the ink does not hold (specks read as a word) are dropped. A stamp line or the rosette
+over a letter turns tesseract's reading (`Mhtei`, `tupu`), rarely the whole word's shape. A line
+written by hand does not fit the rendering and is left as read."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from formproc.scan.glyphs import printer_font_file
+
+#: letters tesseract takes for one another on faint print (both ways are listed where both happen)
+LOOKALIKES = {
+    "a": "ăâohp", "ă": "aâ", "â": "aăîo", "O": "D", "h": "a", "p": "a", "o": "aâ", "n": "mă", "m": "n",
+    "t": "Lțlf", "ț": "t", "l": "it1", "i": "lî:", "î": "i", ":": "i", "L": "t",
+    "s": "ș", "ș": "s", "S": "Ș", "Ș": "S", "T": "Ț", "Ț": "T", "f": "t", "e": "c", "c": "e",
+    "A": "R", "R": "A", "g": "a",
+    "0": "8", "1": "7", "7": "1", "3": "5", "5": "63", "6": "5", "4": "1", "8": "0",
+}
+KEPT = ".,-"  # characters never dropped
+WEIGHTS = (0, 2, 4, 6, 8)  # stroke thickenings tried (px at SCALE): toner spread, ink bleed, blur
+GLYPH_PAD = 24  # px (at SCALE) around a cached character: room for overhangs and thickening
+SCALE = 4  # renderings are drawn this many times larger, then reduced (anti-aliasing as scanned)
+BLUR = 1.5  # px: both sides blurred, so that stroke weight and small offsets weigh less
+SHIFT_X, SHIFT_Y = 5, 2  # px a word may sit off where the line's rendering puts it
+MARGIN = 0.05  # share of the misfit a variant must remove to replace the reading
+MARK_MARGIN = 0.1  # ... when it differs only by a diacritic (a mark of a few pixels)
+STRAY_MARGIN = 0.2  # ... to drop the line's last word
+ROUNDS = 3  # changes per word at most
+MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
+
+Placement = tuple[int, int, int, int, float]  # x, y, height, stroke weight, gain
+
+
+@lru_cache(maxsize=16)
+def _font(font_name: str, size_pt: float, px_per_mm: float) -> ImageFont.FreeTypeFont:
+    # no kerning: formproc prints with reportlab, which does not kern either
+    return ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * SCALE)),
+                              layout_engine=ImageFont.Layout.BASIC)
+
+
+@lru_cache(maxsize=4096)
+def _advance(ch: str, font: ImageFont.FreeTypeFont) -> float:
+    return font.getlength(ch)
+
+
+@lru_cache(maxsize=4096)
+def _glyph(ch: str, font: ImageFont.FreeTypeFont, weight: int) -> np.ndarray:
+    """One character drawn at SCALE, its origin GLYPH_PAD px from the left edge, its baseline at
+    the line's fixed height (uint8)."""
+    ascent, descent = font.getmetrics()
+    img = Image.new("L", (int(np.ceil(font.getlength(ch))) + 2 * GLYPH_PAD, ascent + descent + 2 * SCALE), 0)
+    ImageDraw.Draw(img).text((GLYPH_PAD, ascent + SCALE), ch, font=font, fill=255, anchor="ls",
+                             stroke_width=weight, stroke_fill=255)
+    return np.asarray(img)
+
+
+def _draw(text: str, font: ImageFont.FreeTypeFont, width: int, weight: int) -> np.ndarray:
+    """`text` with its origin WEIGHTS[-1] px (at SCALE) from the left edge and its baseline at a fixed
+    height, `width` px wide at scan scale, its strokes thickened by `weight` (px at SCALE), blurred
+    (float 0-1). Composed from cached characters: without kerning, each sits at its advance."""
+    ascent, descent = font.getmetrics()
+    big = np.zeros((ascent + descent + 2 * SCALE, width * SCALE + 2 * GLYPH_PAD), np.uint8)
+    origin = float(WEIGHTS[-1])
+    for ch in text:
+        if ch != " ":
+            glyph = _glyph(ch, font, weight)
+            x = int(round(origin))  # the glyph's image starts GLYPH_PAD before its origin
+            part = big[:, x:x + glyph.shape[1]]
+            np.maximum(part, glyph[:, :part.shape[1]], out=part)
+        origin += _advance(ch, font)
+    big = big[:, GLYPH_PAD:GLYPH_PAD + width * SCALE].astype(np.float32) / 255
+    h = max(1, big.shape[0] // SCALE)
+    small = cv2.resize(big[:h * SCALE], (width, h), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), BLUR)
+
+
+def _misfit(window: np.ndarray, tpl: np.ndarray) -> float:
+    """The least squared difference between the (blurred) ink and a rendering placed anywhere in
+    the window: ink the rendering does not explain and rendered ink the line lacks both count."""
+    if tpl.shape[0] > window.shape[0] or tpl.shape[1] > window.shape[1]:
+        return np.inf
+    return float(cv2.matchTemplate(window, tpl, cv2.TM_SQDIFF).min())
+
+
+def _variants(word: str) -> set[str]:
+    """Look-alike substitutions, and stray marks dropped: a sign that is no letter or digit (a speck
+    read as a quote) or a letter read twice. Full stops, commas and hyphens are left as read: too
+    small for their rendering to decide."""
+    out = {word[:i] + word[i + 1:] for i, ch in enumerate(word)
+           if ch not in KEPT and (not ch.isalnum() or i and word[i - 1] == ch)} if len(word) > 1 else set()
+    for i, ch in enumerate(word):
+        for alt in LOOKALIKES.get(ch, ""):
+            out.add(word[:i] + alt + word[i + 1:])
+    return out
+
+
+def _bare(word: str) -> str:
+    """The word without its diacritics."""
+    return unicodedata.normalize("NFD", word).encode("ascii", "ignore").decode()
+
+
+def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tuple[int, ...]) -> Placement | None:
+    """Where the line's rendering fits the (blurred) ink best: x, y of its box, its height, the
+    stroke weight (of `weights`) and the gain that bring the rendering to the ink's (printers and
+    scans thicken strokes); None when it does not fit or correlates poorly."""
+    width = int(np.ceil((font.getlength(text) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+    found = None
+    for weight in weights:
+        line = _draw(text, font, width, weight)
+        if line.shape[0] > ink.shape[0] or line.shape[1] > ink.shape[1]:
+            return None
+        score = np.nan_to_num(cv2.matchTemplate(ink, line, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+        # only where the line holds about as much ink as the rendering (flat windows correlate freely)
+        held = cv2.matchTemplate(ink, np.ones_like(line), cv2.TM_CCORR)
+        score[held < 0.5 * float(line.sum())] = -1.0
+        _, best, _, (x0, y0) = cv2.minMaxLoc(score)
+        if found is None or best > found[0]:
+            found = best, x0, y0, weight, line
+    best, x0, y0, weight, line = found
+    if best < MIN_LINE:
+        return None
+    window = ink[y0:y0 + line.shape[0], x0:x0 + line.shape[1]]
+    return x0, y0, line.shape[0], weight, float((window * line).sum() / max(float((line * line).sum()), 1e-6))
+
+
+def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: int, pool: set[str],
+          placed: Placement) -> tuple[str, float, float]:
+    """Of `pool` (spellings of word k, "" for none), the one whose rendering (followed by the next
+    word, which explains the ink it covers) fits the line's ink best, its misfit and the reading's;
+    the line `placed` as its current reading fits."""
+    x0, y0, height, weight, gain = placed
+    start = x0 + font.getlength(" ".join(w for w in words[:k] if w) + (" " if any(words[:k]) else "")) / SCALE
+    after = next((" " + w for w in words[k + 1:] if w), "")
+    width = int(np.ceil((max(font.getlength(w + after) for w in pool | {words[k]}) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+    left = max(0, int(np.floor(start)) - SHIFT_X)
+    window = ink[max(0, y0 - SHIFT_Y):y0 + height + SHIFT_Y, left:left + width + 2 * SHIFT_X]
+    misfit = {w: _misfit(window, gain * _draw(w + after, font, width, weight)) for w in pool | {words[k]}}
+    best = min(misfit, key=misfit.get)
+    return best, misfit[best], misfit[words[k]]
+
+
+def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_mm: float) -> tuple[str, list[str]]:
+    """The reading `text` of a printed line whose ink (float 0-1, at `px_per_mm`) is given, with
+    the words whose variant explains the ink clearly better replaced, and stray last words (specks
+    read as a word) dropped; and the changes ("old>new")."""
+    ink = cv2.GaussianBlur(ink.astype(np.float32), (0, 0), BLUR)
+    font = _font(font_name, size_pt, px_per_mm)
+    words = [w for w in text.split(" ") if w]
+    first = _place(ink, " ".join(words), font, WEIGHTS)
+    if first is None:
+        return text, []
+    places = {" ".join(words): first}
+
+    def placed() -> Placement | None:
+        """The current reading's placement, its stroke weight as first found."""
+        line = " ".join(w for w in words if w)
+        if line not in places:
+            places[line] = _place(ink, line, font, (first[3],))
+        return places[line]
+
+    read = list(words)
+    for k in range(len(words)):
+        for _ in range(ROUNDS):
+            if not words[k] or placed() is None:
+                break
+            best, fit, before = _best(ink, font, words, k, _variants(words[k]), placed())
+            margin = MARK_MARGIN if _bare(best) == _bare(words[k]) else MARGIN
+            if best == words[k] or fit > before * (1 - margin):
+                break
+            words[k] = best
+    for k in range(len(words) - 1, 0, -1):  # stray words at the end (never the whole line)
+        if placed() is None:
+            break
+        best, fit, before = _best(ink, font, words, k, {""}, placed())
+        if best or fit > before * (1 - STRAY_MARGIN):
+            break
+        words[k] = ""
+    changes = [f"{old}>{new}" for old, new in zip(read, words) if old != new]
+    return " ".join(w for w in words if w), changes

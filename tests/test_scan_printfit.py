@@ -1,0 +1,102 @@
+"""Printed text readings put to the test of their rendering (formproc.scan.printfit), on the ink of
+generated pages as the scanner cleans it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import cv2
+import numpy as np
+import pytest
+
+from formproc.layout import load_template
+from formproc.scan import fonts
+from formproc.scan.codes import rendering
+from formproc.scan.load import Page
+from formproc.scan.pipeline import FITTED, _decode_text, scan_page
+from formproc.scan.printfit import fit_line
+from formproc.scan.read import FieldRead
+from formproc.scan.text import TEXT_PX_PER_MM, line_image
+
+from scan_helpers import sample_page
+
+TPL = load_template("ccm-2025")
+FONT = TPL.drawing.font
+
+
+@pytest.fixture(scope="module")
+def page():
+    """A printed green carbon copy at 150 dpi (doctor: Dr. Lupu Dan) and its cleaned ink."""
+    s = sample_page(8, mode="printed", copy="green")
+    result = scan_page(Page("p.png", s.image), "ccm-2025", keep_ink=True)
+    return s, result.page_ink
+
+
+def _ink(clean, name: str) -> np.ndarray:
+    img, _ = line_image(TPL.field(name), clean)
+    assert img is not None
+    return (255.0 - img.astype(np.float32)) / 255.0
+
+
+def _fit(ink: np.ndarray, name: str, reading: str) -> tuple[str, list[str]]:
+    return fit_line(ink, reading, FONT, TPL.field(name).size or 9, TEXT_PX_PER_MM)
+
+
+def test_look_alike_misreadings_are_put_right(page):
+    s, clean = page
+    assert s.record.doctorName == "Dr. Lupu Dan"
+    ink = _ink(clean, "doctorName")
+    assert _fit(ink, "doctorName", "Dr. tupu Dan") == ("Dr. Lupu Dan", ["tupu>Lupu"])
+    assert _fit(ink, "doctorName", "Dr. Lupu Dăn")[0] == "Dr. Lupu Dan"
+    # the rosette's colour gate eats the upper part of the L's stem (what tesseract then reads as a t)
+    cols = np.flatnonzero((ink > 0.5).any(axis=0))
+    x = int(cols[1:][np.diff(cols) > 4][0])  # the first column after the gap behind "Dr."
+    rows = np.flatnonzero((ink[:, x:x + 4] > 0.5).any(axis=1))
+    torn = ink.copy()
+    torn[:rows[0] + int(0.4 * len(rows)), x - 2:x + 6] = 0.0
+    assert _fit(torn, "doctorName", "Dr. tupu Dan")[0] == "Dr. Lupu Dan"
+
+
+def test_right_readings_are_left_as_they_are(page):
+    s, clean = page
+    record = s.record.to_json_dict()
+    lines = [f.name for f in TPL.fields if f.kind == "text" and not f.preprinted and f.name in s.printed
+             and isinstance(record.get(f.name), str) and f.format != "money"]
+    assert len(lines) >= 4
+    for name in lines:
+        assert _fit(_ink(clean, name), name, record[name]) == (record[name], []), name
+
+
+def test_a_stray_last_word_is_dropped(page):
+    s, clean = page
+    ink = _ink(clean, "unitType")
+    assert _fit(ink, "unitType", s.record.unitType + " nai")[0] == s.record.unitType
+
+
+def test_hand_writing_is_not_refitted():
+    """A line written by hand does not match the printer's rendering: its reading stays."""
+    line = np.zeros((int(5.5 * TEXT_PX_PER_MM), int(70 * TEXT_PX_PER_MM)), np.float32)
+    for font in fonts.available(fonts.HAND_FONTS):
+        written = fonts.text_mask("Dr. Lupu Dan", font, int(3.2 * TEXT_PX_PER_MM)).astype(np.float32)
+        written /= max(float(written.max()), 1.0)
+        ink = line.copy()
+        h, w = min(written.shape[0], ink.shape[0] - 10), min(written.shape[1], ink.shape[1] - 20)
+        ink[5:5 + h, 20:20 + w] = written[:h, :w]
+        ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
+        assert _fit(ink, "doctorName", "Dr. tupu Dan") == ("Dr. tupu Dan", []), font
+
+
+def test_a_refitted_reading_is_flagged_and_not_trusted():
+    spec = TPL.field("doctorName")
+    line = np.zeros((int(5.5 * TEXT_PX_PER_MM), int(70 * TEXT_PX_PER_MM)), np.float32)
+    ink = rendering("Dr. Matei Sorin", FONT, spec.size, TEXT_PX_PER_MM)
+    line[10:10 + ink.shape[0], 20:20 + ink.shape[1]] = ink
+    read = FieldRead("doctorName", "text", (spec.x, spec.y, spec.w, spec.h), raw="“Dr. Mhtei Sorin",
+                     word_confidences=[99.0, 99.0, 99.0], line=cv2.GaussianBlur(line, (0, 0), 1.0))
+    decoded = _decode_text(spec, read, date(2026, 6, 1), FONT)
+    assert decoded.text == "Dr. Matei Sorin" and decoded.raw == "“Dr. Mhtei Sorin"
+    assert "fitted" in decoded.flags and decoded.confidence <= FITTED < 0.5
+    assert decoded.evidence["fitted"] == ["Mhtei>Matei"]
+    read.raw = "“Dr. Matei Sorin"  # a right reading keeps tesseract's confidence
+    decoded = _decode_text(spec, read, date(2026, 6, 1), FONT)
+    assert decoded.text == "Dr. Matei Sorin" and decoded.confidence > 0.9 and "fitted" not in decoded.flags
