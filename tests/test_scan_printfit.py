@@ -100,3 +100,15 @@ def test_a_refitted_reading_is_flagged_and_not_trusted():
     read.raw = "“Dr. Matei Sorin"  # a right reading keeps tesseract's confidence
     decoded = _decode_text(spec, read, date(2026, 6, 1), FONT)
     assert decoded.text == "Dr. Matei Sorin" and decoded.confidence > 0.9 and "fitted" not in decoded.flags
+
+
+def test_a_lost_title_is_put_back_only_where_the_ink_holds_it(page):
+    s, clean = page
+    ink = _ink(clean, "doctorName")
+    size = TPL.field("doctorName").size
+    assert fit_line(ink, "Lupu Dan", FONT, size, TEXT_PX_PER_MM, "Dr.") == ("Dr. Lupu Dan", [">Dr."])
+    assert fit_line(ink, "Dr. Lupu Dan", FONT, size, TEXT_PX_PER_MM, "Dr.") == ("Dr. Lupu Dan", [])
+    unit = s.record.unitType
+    assert not unit.startswith("Dr.")
+    assert _fit(_ink(clean, "unitType"), "unitType", unit)[0] == unit
+    assert fit_line(_ink(clean, "unitType"), unit, FONT, TPL.field("unitType").size, TEXT_PX_PER_MM, "Dr.")[0] == unit

@@ -19,7 +19,7 @@ from formproc.scan.load import Page, load_pages
 from formproc.scan.read import read_options, read_page
 from formproc.scan.register import PX_PER_MM, Registration, reference_for, register
 from formproc.scan.printfit import fit_line
-from formproc.scan.text import TEXT_PX_PER_MM, correct
+from formproc.scan.text import DOCTOR_FIELDS, TEXT_PX_PER_MM, correct
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per worker process
 LOW_CONFIDENCE = 0.5
@@ -122,7 +122,8 @@ def _decode_text(spec, read, on: date, font: str) -> dec.Decoded:
     value, conf, flags = correct(spec, raw, read.word_confidences, on, read.code)
     evidence = read.details()
     if read.line is not None and value and "invalid" not in flags:
-        fitted, changes = fit_line(read.line, value, font, spec.size or 9, TEXT_PX_PER_MM)
+        title = "Dr." if spec.name in DOCTOR_FIELDS else ""
+        fitted, changes = fit_line(read.line, value, font, spec.size or 9, TEXT_PX_PER_MM, title)
         if changes:  # tesseract's words were not the print's: the rendering's choice is not proven
             value, conf = fitted, min(conf, FITTED)
             flags.append("fitted")

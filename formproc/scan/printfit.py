@@ -34,7 +34,7 @@ SCALE = 4  # renderings are drawn this many times larger, then reduced (anti-ali
 BLUR = 1.5  # px: both sides blurred, so that stroke weight and small offsets weigh less
 SHIFT_X, SHIFT_Y = 5, 2  # px a word may sit off where the line's rendering puts it
 MARGIN = 0.05  # share of the misfit a variant must remove to replace the reading
-MARK_MARGIN = 0.1  # ... when it differs only by a diacritic (a mark of a few pixels)
+MARK_MARGIN = 0.1  # ... when it differs only by a mark below a letter (ș, ț: the field's rule there is blanked)
 STRAY_MARGIN = 0.2  # ... to drop the line's last word
 ROUNDS = 3  # changes per word at most
 MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
@@ -105,9 +105,9 @@ def _variants(word: str) -> set[str]:
     return out
 
 
-def _bare(word: str) -> str:
-    """The word without its diacritics."""
-    return unicodedata.normalize("NFD", word).encode("ascii", "ignore").decode()
+def _below(word: str) -> list[int]:
+    """Where the word's letters carry a mark below (a comma or cedilla)."""
+    return [i for i, ch in enumerate(word) if any(m in unicodedata.normalize("NFD", ch) for m in "\u0326\u0327")]
 
 
 def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tuple[int, ...]) -> Placement | None:
@@ -150,16 +150,36 @@ def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: in
     return best, misfit[best], misfit[words[k]]
 
 
-def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_mm: float) -> tuple[str, list[str]]:
+def _line_misfit(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, placed: Placement | None) -> float:
+    """The squared difference between the whole line's ink and the text's rendering where it is
+    `placed` (all the ink when it is not)."""
+    canvas = np.zeros_like(ink)
+    if placed is not None:
+        x0, y0, height, weight, gain = placed
+        width = int(np.ceil((font.getlength(text) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+        line = gain * _draw(text, font, width, weight)
+        canvas[y0:y0 + height, x0:x0 + width] = line[:canvas.shape[0] - y0, :canvas.shape[1] - x0]
+    return float(((ink - canvas) ** 2).sum())
+
+
+def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_mm: float,
+             title: str = "") -> tuple[str, list[str]]:
     """The reading `text` of a printed line whose ink (float 0-1, at `px_per_mm`) is given, with
-    the words whose variant explains the ink clearly better replaced, and stray last words (specks
-    read as a word) dropped; and the changes ("old>new")."""
+    the words whose variant explains the ink clearly better replaced, stray last words (specks
+    read as a word) dropped and a `title` the line should begin with ("Dr.") put back when the ink
+    holds it; and the changes ("old>new", ">title")."""
     ink = cv2.GaussianBlur(ink.astype(np.float32), (0, 0), BLUR)
     font = _font(font_name, size_pt, px_per_mm)
     words = [w for w in text.split(" ") if w]
     first = _place(ink, " ".join(words), font, WEIGHTS)
     if first is None:
         return text, []
+    put_back = []
+    if title and words[0] != title:
+        titled = _place(ink, " ".join([title] + words), font, (first[3],))
+        before = _line_misfit(ink, " ".join(words), font, first)
+        if _line_misfit(ink, " ".join([title] + words), font, titled) < before * (1 - MARGIN):
+            words, first, put_back = [title] + words, titled, [f">{title}"]
     places = {" ".join(words): first}
 
     def placed() -> Placement | None:
@@ -175,7 +195,7 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
             if not words[k] or placed() is None:
                 break
             best, fit, before = _best(ink, font, words, k, _variants(words[k]), placed())
-            margin = MARK_MARGIN if _bare(best) == _bare(words[k]) else MARGIN
+            margin = MARK_MARGIN if _below(best) != _below(words[k]) else MARGIN
             if best == words[k] or fit > before * (1 - margin):
                 break
             words[k] = best
@@ -186,5 +206,5 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
         if best or fit > before * (1 - STRAY_MARGIN):
             break
         words[k] = ""
-    changes = [f"{old}>{new}" for old, new in zip(read, words) if old != new]
+    changes = put_back + [f"{old}>{new}" for old, new in zip(read[len(put_back):], words[len(put_back):]) if old != new]
     return " ".join(w for w in words if w), changes
