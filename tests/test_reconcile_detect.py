@@ -310,3 +310,38 @@ def test_anulat_in_a_thin_pen_across_the_forms_lines_is_read(template, seed):
     sample = make_corrected(np.random.default_rng(seed), template, annul=True, copy="white",
                             font=kristi, px_per_mm=300 / 25.4, distort=False)
     assert _read(sample, template).annulled
+
+
+def _payer_record(seed: int, field: str, value: str):
+    """A random certificate holding `field` (the payer's part for payer fields), set to `value`."""
+    from formproc.sample import random_record
+
+    rng = np.random.default_rng(seed)
+    template = load_template("ccm-2025")
+    while True:
+        record = random_record(rng, template)
+        if record.to_json_dict().get(field) is not None:
+            return record.model_copy(update={field: type(getattr(record, field))(value)})
+
+
+def test_a_value_struck_whole_is_read_from_the_writing_beside_not_box_by_box():
+    """`32` struck through both boxes, `12` written below starting under the empty first box: read
+    box by box it would keep a struck `2` (`822`); the whole value struck is replaced whole."""
+    template = load_template("ccm-2025")
+    sample = make_corrected(np.random.default_rng(14), template, record=_payer_record(14, "baseDays", "32"),
+                            fields=["baseDays"], values={"baseDays": "12"}, styles=("strike",), copy="pink",
+                            font="/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf", px_per_mm=200 / 25.4)
+    found = _read(sample, template).corrections["baseDays"]
+    assert found.new_text == "12" and found.old_text == "32"
+
+
+def test_empty_boxes_of_a_legible_field_stay_empty_on_a_noisy_copy():
+    """On a pink copy the page's noise in the empty boxes before `3051` is no faint writing."""
+    template = load_template("ccm-2025")
+    sample = make_corrected(np.random.default_rng(0), template, record=_payer_record(0, "employeeCount", "3051"),
+                            fields=["employeeCount"], values={"employeeCount": "3059"}, styles=("cells",),
+                            copy="pink", font="/usr/share/fonts/truetype/klee/KleeOne-SemiBold.ttf",
+                            px_per_mm=200 / 25.4)
+    found = _read(sample, template).corrections["employeeCount"]
+    assert found.new_text == "3059"
+    assert found.old_text is not None and found.old_text.startswith("305")  # the struck 1: a guess

@@ -305,7 +305,10 @@ def _struck(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndar
     unstruck = _without_strikes(clean, strikes)
     # a faint carbon copy corrected in strong ballpoint: the page's ink scale follows the pen, and the
     # scanner may take the copy's own writing for empty boxes; such boxes are read again, stretched
-    faint = [i for i, r in enumerate(spec.cell_rects()) if scanned[i].blank and _faint_ink(unstruck, r)]
+    # (when the scanner read some of the field's boxes, the copy's writing shows at the page's scale:
+    # its blank boxes are empty, whatever specks a noisy copy leaves in them)
+    faint = [] if written_cells(scanned) else [i for i, r in enumerate(spec.cell_rects())
+                                               if scanned[i].blank and _faint_ink(unstruck, r)]
     # a strike running on past the value leaves ink in empty boxes: they are not written
     touched = {i for i, r in enumerate(spec.cell_rects()) if any(r.x2 > st.x0 - 0.5 and r.x < st.x1 + 0.5
                                                                   for st in strikes)}
@@ -335,8 +338,12 @@ def _struck(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndar
     hand = _without_strikes(hand, strikes, margin=0.6)
     readings = _by_cells(spec, zones_of(template, spec, "above", "below"), struck, old_cells, hand, pen, model, on)
     if set(struck) >= written or not readings:
-        # the whole value struck (or no box-by-box writing found): the new value written beside
-        readings += _by_line(spec, beside_zones(template, spec.name), hand, pen, model, on)
+        # the whole value struck (or no box-by-box writing found): the new value written beside;
+        # a reading by the boxes that keeps some struck characters is then no reading of it
+        lines = _by_line(spec, beside_zones(template, spec.name), hand, pen, model, on)
+        if any(r.text is not None and "invalid" not in r.flags for r in lines):
+            readings = [r for r in readings if not r.partial]
+        readings += lines
     if not readings:
         return FieldCorrection(spec.name, "strike", None, 0.0, old_text, old_conf, False, flags=["no-new-value"])
     # the reading that makes a valid value other than the struck one, surest first
@@ -365,6 +372,7 @@ class _NewValue:
     where: Rect
     ink: float
     pen: bool  # the writing is a pen's (PEN_WRITING); else a stamp's lettering, or a thin pen on a carbon copy
+    partial: bool = False  # read by the boxes, some struck boxes keeping their old characters
 
 
 def zones_of(template: Template, spec: FieldSpec, *sides: str) -> list[Zone]:
@@ -402,7 +410,7 @@ def _by_cells(spec: FieldSpec, zones: list[Zone], struck: list[int], old_cells: 
         xs = [cell_zone(spec, zone, i) for i, _ in new]
         where = Rect(x=xs[0].x, y=zone.rect.y, w=xs[-1].x2 - xs[0].x, h=zone.rect.h)
         conf *= sureness([r for _, r in new]) * MISSING ** missing
-        out.append(_NewValue("cells", text, conf, flags, where, ink, drawn >= PEN_WRITING))
+        out.append(_NewValue("cells", text, conf, flags, where, ink, drawn >= PEN_WRITING, missing > 0))
     return out
 
 
