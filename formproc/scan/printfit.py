@@ -171,6 +171,8 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
     ink = cv2.GaussianBlur(ink.astype(np.float32), (0, 0), BLUR)
     font = _font(font_name, size_pt, px_per_mm)
     words = [w for w in text.split(" ") if w]
+    if not words:
+        return text, []
     first = _place(ink, " ".join(words), font, WEIGHTS)
     if first is None:
         return text, []
