@@ -65,6 +65,11 @@ def _glyph(ch: str, font: ImageFont.FreeTypeFont, weight: int) -> np.ndarray:
     return np.asarray(img)
 
 
+def _width(text: str, font: ImageFont.FreeTypeFont) -> int:
+    """The width (px at scan scale) a rendering of `text` needs, thickest strokes included."""
+    return int(np.ceil((font.getlength(text) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+
+
 def _draw(text: str, font: ImageFont.FreeTypeFont, width: int, weight: int) -> np.ndarray:
     """`text` with its origin WEIGHTS[-1] px (at SCALE) from the left edge and its baseline at a fixed
     height, `width` px wide at scan scale, its strokes thickened by `weight` (px at SCALE), blurred
@@ -114,7 +119,7 @@ def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tu
     """Where the line's rendering fits the (blurred) ink best: x, y of its box, its height, the
     stroke weight (of `weights`) and the gain that bring the rendering to the ink's (printers and
     scans thicken strokes); None when it does not fit or correlates poorly."""
-    width = int(np.ceil((font.getlength(text) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+    width = _width(text, font)
     found = None
     for weight in weights:
         line = _draw(text, font, width, weight)
@@ -142,7 +147,7 @@ def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: in
     x0, y0, height, weight, gain = placed
     start = x0 + font.getlength(" ".join(w for w in words[:k] if w) + (" " if any(words[:k]) else "")) / SCALE
     after = next((" " + w for w in words[k + 1:] if w), "")
-    width = int(np.ceil((max(font.getlength(w + after) for w in pool | {words[k]}) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+    width = max(_width(w + after, font) for w in pool | {words[k]})
     left = max(0, int(np.floor(start)) - SHIFT_X)
     window = ink[max(0, y0 - SHIFT_Y):y0 + height + SHIFT_Y, left:left + width + 2 * SHIFT_X]
     misfit = {w: _misfit(window, gain * _draw(w + after, font, width, weight)) for w in pool | {words[k]}}
@@ -156,7 +161,7 @@ def _line_misfit(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, place
     canvas = np.zeros_like(ink)
     if placed is not None:
         x0, y0, height, weight, gain = placed
-        width = int(np.ceil((font.getlength(text) + 2 * WEIGHTS[-1]) / SCALE)) + 2
+        width = _width(text, font)
         line = gain * _draw(text, font, width, weight)
         canvas[y0:y0 + height, x0:x0 + width] = line[:canvas.shape[0] - y0, :canvas.shape[1] - x0]
     return float(((ink - canvas) ** 2).sum())
