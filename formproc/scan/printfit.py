@@ -37,6 +37,7 @@ MARGIN = 0.05  # share of the misfit a variant must remove to replace the readin
 MARK_MARGIN = 0.1  # ... when it differs only by a mark below a letter (ș, ț: the field's rule there is blanked)
 STRAY_MARGIN = 0.2  # ... to drop the line's last word
 ROUNDS = 3  # changes per word at most
+NEAR = 2  # px around the line's place where the other stroke weights are tried
 MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
 
 Placement = tuple[int, int, int, int, float]  # x, y, height, stroke weight, gain
@@ -118,20 +119,30 @@ def _below(word: str) -> list[int]:
 def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tuple[int, ...]) -> Placement | None:
     """Where the line's rendering fits the (blurred) ink best: x, y of its box, its height, the
     stroke weight (of `weights`) and the gain that bring the rendering to the ink's (printers and
-    scans thicken strokes); None when it does not fit or correlates poorly."""
+    scans thicken strokes); None when it does not fit or correlates poorly. The place is found with
+    the middle weight over the whole line, the other weights are tried around it."""
     width = _width(text, font)
-    found = None
+    middle = weights[len(weights) // 2]
+    line = _draw(text, font, width, middle)
+    if line.shape[0] > ink.shape[0] or line.shape[1] > ink.shape[1]:
+        return None
+    score = np.nan_to_num(cv2.matchTemplate(ink, line, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+    # only where the line holds about as much ink as the rendering (flat windows correlate freely)
+    held = cv2.boxFilter(ink, -1, (line.shape[1], line.shape[0]), anchor=(0, 0), normalize=False,
+                         borderType=cv2.BORDER_CONSTANT)[:score.shape[0], :score.shape[1]]
+    score[held < 0.5 * float(line.sum())] = -1.0
+    _, best, _, (x0, y0) = cv2.minMaxLoc(score)
+    found = best, x0, y0, middle, line
     for weight in weights:
-        line = _draw(text, font, width, weight)
-        if line.shape[0] > ink.shape[0] or line.shape[1] > ink.shape[1]:
-            return None
-        score = np.nan_to_num(cv2.matchTemplate(ink, line, cv2.TM_CCOEFF_NORMED), nan=-1.0)
-        # only where the line holds about as much ink as the rendering (flat windows correlate freely)
-        held = cv2.matchTemplate(ink, np.ones_like(line), cv2.TM_CCORR)
-        score[held < 0.5 * float(line.sum())] = -1.0
-        _, best, _, (x0, y0) = cv2.minMaxLoc(score)
-        if found is None or best > found[0]:
-            found = best, x0, y0, weight, line
+        if weight == middle:
+            continue
+        other = _draw(text, font, width, weight)
+        top, left = max(0, y0 - NEAR), max(0, x0 - NEAR)
+        window = ink[top:y0 + line.shape[0] + NEAR, left:x0 + line.shape[1] + NEAR]
+        near = np.nan_to_num(cv2.matchTemplate(window, other, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+        _, score_w, _, (dx, dy) = cv2.minMaxLoc(near)
+        if score_w > found[0]:
+            found = score_w, left + dx, top + dy, weight, other
     best, x0, y0, weight, line = found
     if best < MIN_LINE:
         return None
