@@ -43,7 +43,9 @@ def rendered_ink(text: str, font_name: str, size_pt: float, px_per_mm: float) ->
     """A text's ink (float32 0-1, cropped tight) in a font at a size in points, as a scan sees it:
     drawn large and reduced with area averaging."""
     scale = 4
-    font = ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * scale)))
+    # no kerning: formproc prints with reportlab, which does not kern either
+    font = ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * scale)),
+                              layout_engine=ImageFont.Layout.BASIC)
     left, top, right, bottom = font.getbbox(text)
     img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
     ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), text, font=font, fill=255)
