@@ -39,13 +39,19 @@ def printer_font_file(name: str) -> str:
     raise InputError(f"font {name} not found (install the Debian package fonts-dejavu-core)")
 
 
+@lru_cache(maxsize=32)
+def printer_font(name: str, size_pt: float, px_per_mm: float) -> ImageFont.FreeTypeFont:
+    """The printer's font at a size in points, for drawing at `px_per_mm`; laid out without
+    kerning, as formproc prints (reportlab does not kern)."""
+    return ImageFont.truetype(printer_font_file(name), int(round(size_pt * 25.4 / 72 * px_per_mm)),
+                              layout_engine=ImageFont.Layout.BASIC)
+
+
 def rendered_ink(text: str, font_name: str, size_pt: float, px_per_mm: float) -> np.ndarray:
     """A text's ink (float32 0-1, cropped tight) in a font at a size in points, as a scan sees it:
     drawn large and reduced with area averaging."""
     scale = 4
-    # no kerning: formproc prints with reportlab, which does not kern either
-    font = ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * scale)),
-                              layout_engine=ImageFont.Layout.BASIC)
+    font = printer_font(font_name, size_pt, px_per_mm * scale)
     left, top, right, bottom = font.getbbox(text)
     img = Image.new("L", (right - left + 8 * scale, bottom - top + 8 * scale), 0)
     ImageDraw.Draw(img).text((4 * scale - left, 4 * scale - top), text, font=font, fill=255)

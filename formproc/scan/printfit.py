@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from formproc.scan.glyphs import printer_font_file
+from formproc.scan.glyphs import printer_font
 
 #: letters tesseract takes for one another on faint print (both ways are listed where both happen)
 LOOKALIKES = {
@@ -41,13 +41,6 @@ NEAR = 2  # px around the line's place where the other stroke weights are tried
 MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
 
 Placement = tuple[int, int, int, int, float]  # x, y, height, stroke weight, gain
-
-
-@lru_cache(maxsize=16)
-def _font(font_name: str, size_pt: float, px_per_mm: float) -> ImageFont.FreeTypeFont:
-    # no kerning: formproc prints with reportlab, which does not kern either
-    return ImageFont.truetype(printer_font_file(font_name), int(round(size_pt * 25.4 / 72 * px_per_mm * SCALE)),
-                              layout_engine=ImageFont.Layout.BASIC)
 
 
 @lru_cache(maxsize=4096)
@@ -185,7 +178,7 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
     read as a word) dropped and a `title` the line should begin with ("Dr.") put back when the ink
     holds it; and the changes ("old>new", ">title")."""
     ink = cv2.GaussianBlur(ink.astype(np.float32), (0, 0), BLUR)
-    font = _font(font_name, size_pt, px_per_mm)
+    font = printer_font(font_name, size_pt, px_per_mm * SCALE)
     words = [w for w in text.split(" ") if w]
     if not words:
         return text, []

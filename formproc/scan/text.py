@@ -376,9 +376,11 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
         out[s.name] = {"raw": "", "confs": [], "ink": share, "code": None}
         if img is not None:
             images.append((s.name, img))
+            ink = (255.0 - img.astype(np.float32)) / 255.0
             if s.name in CAS_FIELDS:
-                ink = (255.0 - img.astype(np.float32)) / 255.0
                 out[s.name]["code"] = match_code(ink, cas, font, s.size or 9, TEXT_PX_PER_MM)
+            elif not getattr(s, "preprinted", False):  # kept for putting a printed reading to the test
+                out[s.name]["line"] = ink
     if images:
         for name, (text, confs) in ocr_lines(images).items():
             out[name]["raw"], out[name]["confs"] = text, confs
@@ -394,8 +396,4 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
             line = ocr_line(img)
             if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
                 out[name]["raw"], out[name]["confs"] = line
-        by_name = {s.name: s for s in specs}
-        for name, img in images:  # kept for putting the printed reading to the test (formproc.scan.printfit)
-            if out[name]["raw"] and not getattr(by_name[name], "preprinted", False) and name not in CAS_FIELDS:
-                out[name]["line"] = (255.0 - img.astype(np.float32)) / 255.0
     return out
