@@ -134,3 +134,22 @@ def test_sample_command_writes_images_and_truth(tmp_path, capsys):
     assert json.loads((again / "truth.jsonl").read_text())["record"] == truth[0]["record"]
     scanned = scan_file(str(tmp_path / truth[0]["image"]), "ccm-2022")
     assert scanned[0].aligned
+
+
+def test_printed_fields_under_a_stamp_are_read_as_print_and_the_payers_hand_stays_hand(tmp_path):
+    """Page 86 of the seed-11 bench set: a pink JPEG copy printed by formproc, the doctor's round
+    stamp over the paraph codes, the payer's part hand-written. The stamp spoils the codes' match
+    with the font (print_match < 0.85) but their glyphs lie where the page's printer put the others."""
+    from formproc.sample import write_one
+
+    entry = write_one(TPL, 11, 86, tmp_path)
+    assert entry["mode"] == "mixed" and entry["copy"] == "pink"
+    fields = scan_file(str(tmp_path / entry["image"]))[0].fields
+    truth = Certificate.model_validate(entry["record"])
+    for name in ("stencil", "cheifStencil"):
+        assert fields[name]["print_match"] < 0.85
+        assert fields[name]["writing"] == "print"
+        assert fields[name]["raw"] == to_form(truth, TPL.field(name))
+    for name in ("payerCui", "employeeCount", "baseDays"):
+        assert name in entry["hand"] and fields[name]["print_match"] >= 0.45
+        assert fields[name]["writing"] == "hand"

@@ -173,3 +173,25 @@ def test_stamp_traces_beside_printed_glyphs_are_left_out_of_their_match():
     assert read.writing == "print"
     assert read.raw == text
     assert read.cells[2].candidates[0][1] > 0.9
+
+
+def test_placement_finds_where_the_printer_put_a_glyph():
+    """Glyphs put where the printer puts them (each character's ink centre off the baseline's
+    middle by its own offset) are found at one place, whatever the character; moved glyphs are found moved."""
+    from formproc.render.printing import box_font_size
+    from formproc.scan.glyphs import anchor_offsets, placement
+
+    size = round(box_font_size(TPL.field("stencil")), 2)
+    glyphs, offsets = templates(TPL.drawing.boxFont, size), anchor_offsets(TPL.drawing.boxFont, size)
+    base_y, base_x = offsets["0"]  # the printer's place, as the digit 0 shows it
+    for ch in "B8Q17":
+        for dy, dx in ((0, 0), (2, -3), (-1, 1)):
+            cell = np.zeros((48, 36), np.float32)
+            g, (oy, ox) = glyphs[ch], offsets[ch]
+            y = int(round(24 + oy - base_y - g.shape[0] / 2)) + dy
+            x = int(round(18 + ox - base_x - g.shape[1] / 2)) + dx
+            cell[y:y + g.shape[0], x:x + g.shape[1]] = g
+            found = placement(cell, glyphs, offsets, "0123456789ABQ", 6)
+            assert found is not None
+            assert abs(found[0] + base_y - dy) <= 0.5 and abs(found[1] + base_x - dx) <= 0.5, (ch, dy, dx, found)
+    assert placement(np.zeros((48, 36), np.float32), glyphs, offsets, "0123456789", 6) is None

@@ -63,6 +63,46 @@ def rendered_ink(text: str, font_name: str, size_pt: float, px_per_mm: float) ->
 
 
 @lru_cache(maxsize=8)
+def anchor_offsets(font_name: str, size_pt: float) -> dict[str, tuple[float, float]]:
+    """Where each character's ink centre lies (dy, dx px at PX_PER_MM) from the point the printer
+    centres it on (the middle of its advance, on the baseline): where a cell's glyph is found,
+    less this, is where the printer put the cell's character."""
+    from formproc.scan.icr import CLASSES
+
+    scale = 4
+    font = printer_font(font_name, size_pt, PX_PER_MM * scale)
+    out = {}
+    for ch in CLASSES:
+        left, top, right, bottom = font.getbbox(ch, anchor="ms")
+        out[ch] = ((top + bottom) / 2 / scale, (left + right) / 2 / scale)
+    return out
+
+
+def placement(ink: np.ndarray, glyphs: dict[str, np.ndarray], offsets: dict[str, tuple[float, float]],
+              allowed: str, reach: int) -> tuple[float, float] | None:
+    """Where (dy, dx px from the cell's centre) the printer put the glyph that matches a cell best,
+    searched within `reach` px of the centre; None for a cell without ink."""
+    if not (ink > 0.3).any():
+        return None
+    h_cell, w_cell = ink.shape
+    # a hyphen's bar fits anywhere along itself
+    chars = [ch for ch in allowed if ch in glyphs and ch in offsets and ch != "-"]
+    pad = max((max(glyphs[ch].shape) for ch in chars), default=0) + reach
+    big = cv2.copyMakeBorder(ink.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    best, where = -2.0, None
+    for ch in chars:
+        t = glyphs[ch]
+        h, w = t.shape
+        y0, x0 = int(round(pad + h_cell / 2 - h / 2)) - reach, int(round(pad + w_cell / 2 - w / 2)) - reach
+        _, score, _, (x, y) = cv2.minMaxLoc(cv2.matchTemplate(big[y0:y0 + h + 2 * reach, x0:x0 + w + 2 * reach],
+                                                              t, cv2.TM_CCOEFF_NORMED))
+        if score > best:
+            oy, ox = offsets[ch]
+            best, where = score, (y0 + y + h / 2 - pad - h_cell / 2 - oy, x0 + x + w / 2 - pad - w_cell / 2 - ox)
+    return where
+
+
+@lru_cache(maxsize=8)
 def templates(font_name: str, size_pt: float) -> dict[str, np.ndarray]:
     """Each character's ink (float32 0-1, tight with PAD) at PX_PER_MM for a font size in points."""
     from formproc.scan.icr import CLASSES

@@ -20,9 +20,10 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
+from formproc.render.printing import box_font_size
 from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness, writing_darkness
 from formproc.scan.codes import CodeMatch
-from formproc.scan.glyphs import PAD, PRINTED_MATCH, SPECK, match_cell, templates
+from formproc.scan.glyphs import PAD, PRINTED_MATCH, SPECK, anchor_offsets, match_cell, placement, templates
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
 from formproc.scan.register import PX_PER_MM
@@ -35,6 +36,10 @@ STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which th
 COLOURED = 0.75  # blue/red darkness ratio below which ink is coloured writing, not black print
 STRIKE_MARGIN = 3.0  # mm around a struck-word choice for its colour (the paper's background)
 WINDOW_MARGIN = 3  # px: how far a printed glyph may sit from where the field's other glyphs show it
+PRINT_FLOOR = 0.45  # the least font match of a boxed field that its glyphs' places may show as print
+PLACE_REACH = 6  # px around a cell's centre searched for its glyph
+PLACE_TOLERANCE = 1.0  # px: how far a printed glyph lies from where the page's printer puts them
+PLACED_SHARE = 0.6  # share of a field's written cells whose glyphs must lie there
 PRINT_BLURS = (0.5, 0.8, 1.1, 1.5, 2.0)  # px: the blurs of the blank tried against a scan's printed words
 
 
@@ -122,57 +127,111 @@ def read_boxes(specs: list, page: CleanPage, model: Recogniser,
             top = [(c, p * (1 - blank)) for c, p in model.top_k(probs[row:row + 1], 5, allowed)[0]]
             cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
     if box_fonts:
-        found: list[tuple[str, float]] = []
-        for spec in specs:
-            _read_print(spec, out[spec.name], crops, box_fonts, charset(spec), found)
+        _read_prints(specs, out, crops, box_fonts, charset)
     for fr in out.values():
         fr.raw = "".join(c.candidates[0][0] if c.candidates else " " for c in fr.cells).strip()
         fr.ink = float(np.mean([c.ink.ink for c in fr.cells])) if fr.cells else 0.0
     return out
 
 
-def _read_print(spec, fr: FieldRead, crops: dict, box_fonts: tuple[str, ...], allowed: str,
-                found: list[tuple[str, float]]) -> None:
-    """Decide print or hand for a boxed field; for print, the font templates' candidates. `found`
-    keeps the page's printed (font, scale) once a field has shown it."""
-    from formproc.render.printing import box_font_size
-
-    written = [i for i in range(len(fr.cells)) if (spec.name, i) in crops]
-    fr.writing = "hand"
-    if not written:
-        fr.writing = ""
+def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts: tuple[str, ...],
+                 charset: Callable[[Any], str]) -> None:
+    """Decide print or hand for every boxed field and read the printed ones by the font. A field
+    that matches the font less well (a stamp's ring and lettering over it, a blurred copy) is print
+    when its glyphs sit where the page's printed glyphs sit: a printer puts every character at the
+    same place in its box, a hand does not."""
+    page_font: tuple[str, float] | None = None  # (font, scale) once a printed field with letters showed it
+    tried: dict[tuple[str, float], float] = {}  # letter fields' fits to each (font, scale), summed
+    fits: dict[str, tuple[tuple[str, float], dict, dict]] = {}
+    for spec in specs:
+        fr, allowed = out[spec.name], charset(spec)
+        written = [i for i in range(len(fr.cells)) if (spec.name, i) in crops]
+        fr.writing = "hand" if written else ""
+        if not written:
+            continue
+        choice = page_font
+        if choice is None:  # which font, at which size (printers and scanners scale a little)
+            by_font = _font_fits(spec, [crops[(spec.name, i)] for i in written[:3]], box_fonts, allowed)
+            choice = max(by_font, key=by_font.__getitem__)
+            if len(allowed) > 12:  # digits look alike in the fonts: letters tell them apart
+                for key, fit in by_font.items():
+                    tried[key] = tried.get(key, 0.0) + fit
+        fits[spec.name] = _print_fit(spec, fr, crops, written, choice, allowed)
+        if page_font is None and fr.writing == "print" and len(allowed) > 12:
+            page_font = choice
+    doubtful = [s for s in specs if s.name in fits and out[s.name].writing == "hand"
+                and out[s.name].print_match >= PRINT_FLOOR]
+    if not doubtful:
         return
+    if page_font is None and tried:  # no field matched well: the font the letter fields match best
+        page_font = max(tried, key=tried.__getitem__)
+        for spec in doubtful:
+            if fits[spec.name][0] != page_font:
+                fits[spec.name] = _print_fit(spec, out[spec.name], crops, list(fits[spec.name][2]),
+                                             page_font, charset(spec))
+
+    def places(spec, chars: Callable[[int], str]) -> list[tuple[float, float] | None]:
+        (font, scale), glyphs, scores = fits[spec.name]
+        offsets = anchor_offsets(font, round(box_font_size(spec) * scale, 2))
+        return [placement(crops[(spec.name, i)], glyphs, offsets, chars(i), PLACE_REACH) for i in scores]
+
+    # where the printer put the page's glyphs: the printed fields' characters as read, else
+    # wherever most of the doubtful fields' glyphs lie
+    sure = [p for s in specs if out[s.name].writing == "print"
+            for p in places(s, lambda i, fr=out[s.name]: fr.cells[i].candidates[0][0]) if p is not None]
+    found_at = {s.name: places(s, lambda i, allowed=charset(s): allowed) for s in doubtful}
+    others = [p for ps in found_at.values() for p in ps if p is not None]
+    reference = sure or others
+    if not reference:
+        return
+    dy, dx = float(np.median([p[0] for p in reference])), float(np.median([p[1] for p in reference]))
+
+    def share(ps: list) -> float:
+        return float(np.mean([p is not None and abs(p[0] - dy) <= PLACE_TOLERANCE
+                              and abs(p[1] - dx) <= PLACE_TOLERANCE for p in ps]))
+
+    if not sure and share(others) < PLACED_SHARE:  # no printer's place: handwriting lies anywhere
+        return
+    for spec in doubtful:
+        if len(found_at[spec.name]) >= 2 and share(found_at[spec.name]) >= PLACED_SHARE:
+            _use_print(spec, out[spec.name], crops, *fits[spec.name][1:], charset(spec))
+
+
+def _font_fits(spec, cells: list[np.ndarray], box_fonts: tuple[str, ...], allowed: str) -> dict[tuple[str, float], float]:
+    """How well a few cells match each printer's font at each size: (font, scale) -> mean best correlation."""
     nominal = box_font_size(spec)
-    # which font, at which size as printed (printers and scanners scale a little): tried on a few
-    # cells of each field until a printed field with letters has shown it for the page
-    if not found:
-        probe = written[:3]
-        best_fit: tuple[float, tuple[str, float]] = (-1.0, (box_fonts[0], 1.0))
-        for box_font in box_fonts:
-            for scale in PRINT_SCALES:
-                glyphs = templates(box_font, round(nominal * scale, 2))
-                fit = float(np.mean([max(match_cell(crops[(spec.name, i)], glyphs, allowed).values(), default=0.0)
-                                     for i in probe]))
-                if fit > best_fit[0]:
-                    best_fit = (fit, (box_font, scale))
-        choice = best_fit[1]
-    else:
-        choice = found[0]
-    glyphs = templates(choice[0], round(nominal * choice[1], 2))
+    out = {}
+    for box_font in box_fonts:
+        for scale in PRINT_SCALES:
+            glyphs = templates(box_font, round(nominal * scale, 2))
+            out[(box_font, scale)] = float(np.mean([max(match_cell(c, glyphs, allowed).values(), default=0.0)
+                                                    for c in cells]))
+    return out
+
+
+def _print_fit(spec, fr: FieldRead, crops: dict, written: list[int], choice: tuple[str, float],
+               allowed: str) -> tuple[tuple[str, float], dict, dict]:
+    """Match a boxed field's written cells to the printer's font (`choice`: font, scale) and read it
+    as print when they match well; the choice, its glyphs and each written cell's scores."""
+    glyphs = templates(choice[0], round(box_font_size(spec) * choice[1], 2))
     scores = {i: match_cell(crops[(spec.name, i)], glyphs, allowed) for i in written}
     fit = float(np.median([max(sc.values(), default=0.0) for sc in scores.values()]))
     fr.print_match = max(0.0, fit)
-    if fit < PRINTED_MATCH:
-        return
+    if fit >= PRINTED_MATCH:
+        _use_print(spec, fr, crops, glyphs, scores, allowed)
+    return choice, glyphs, scores
+
+
+def _use_print(spec, fr: FieldRead, crops: dict, glyphs: dict, scores: dict, allowed: str) -> None:
+    """Read a printed field's cells by the font's templates, with the recogniser's evidence."""
     fr.writing = "print"
+    written = list(scores)
     # ink outside where the printer put the field's glyphs (stamp and rosette traces above, below or
     # beside them) is left out, when that matches the font better
     for i, crop in _glyph_windows({i: crops[(spec.name, i)] for i in written}, glyphs, allowed).items():
         windowed = match_cell(crop, glyphs, allowed)
         if max(windowed.values(), default=-1.0) > max(scores[i].values(), default=-1.0):
             scores[i] = windowed
-    if not found and len(allowed) > 12:  # digits look alike in the fonts: letters tell them apart
-        found.append(choice)
     for i in written:
         cell = fr.cells[i]
         blank = blank_probability(cell.ink, "-" in allowed)
