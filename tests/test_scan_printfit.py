@@ -112,3 +112,28 @@ def test_a_lost_title_is_put_back_only_where_the_ink_holds_it(page):
     assert not unit.startswith("Dr.")
     assert _fit(_ink(clean, "unitType"), "unitType", unit)[0] == unit
     assert fit_line(_ink(clean, "unitType"), unit, FONT, TPL.field("unitType").size, TEXT_PX_PER_MM, "Dr.")[0] == unit
+
+
+def _rendered_line(text: str, name: str) -> np.ndarray:
+    """A printed line's ink as the scanner cleans it: the print's rendering, blurred a little."""
+    line = np.zeros((int(5.5 * TEXT_PX_PER_MM), int(95 * TEXT_PX_PER_MM)), np.float32)
+    ink = rendering(text, FONT, TPL.field(name).size, TEXT_PX_PER_MM)
+    line[10:10 + ink.shape[0], 20:20 + ink.shape[1]] = ink
+    return cv2.GaussianBlur(line, (0, 0), 1.0)
+
+
+def test_a_word_the_language_does_not_know_gives_way_to_a_known_one_the_ink_shows(monkeypatch):
+    ink = _rendered_line("Centrul Medical Sănătatea", "unitType")
+    assert _fit(ink, "unitType", "Centrul Medical Sândtatea") == ("Centrul Medical Sănătatea",
+                                                                  ["Sândtatea>Sănătatea"])
+    ink = _rendered_line("Spitalul Municipal", "unitType")
+    assert _fit(ink, "unitType", "Spitalui Municipal") == ("Spitalul Municipal", ["Spitalui>Spitalul"])
+    monkeypatch.setattr("formproc.scan.printfit.near", lambda word: [])
+    assert _fit(_rendered_line("Centrul Medical Sănătatea", "unitType"), "unitType",
+                "Centrul Medical Sândtatea")[0] != "Centrul Medical Sănătatea"
+
+
+def test_an_unknown_word_the_ink_holds_stays():
+    """Names the word list lacks (Bârzescu; Mârzescu is known, one letter away) stay as printed."""
+    for text in ("Dr. Bârzescu Dan", "Dr. Stoicănescu Ana"):
+        assert _fit(_rendered_line(text, "doctorName"), "doctorName", text) == (text, [])

@@ -4,7 +4,8 @@ drawing it again. The reading's rendering is placed on the line's ink (and its s
 darkness matched to the print's); then each word is compared, where it lies, with the renderings of
 its variants (a letter tesseract often takes for another, a lost or added diacritic, a stray mark
 read as a character) and a variant whose rendering explains the ink clearly better replaces it;
-last words the ink does not hold (specks read as a word) are dropped. A stamp line or the rosette
+a word the language does not know (formproc.scan.lexicon) is replaced by a known word near it
+unless the ink clearly disagrees; last words the ink does not hold (specks read as a word) are dropped. A stamp line or the rosette
 over a letter turns tesseract's reading (`Mhtei`, `tupu`), rarely the whole word's shape. A line
 written by hand does not fit the rendering and is left as read."""
 
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from formproc.scan.glyphs import printer_font
+from formproc.scan.lexicon import near
 
 #: letters tesseract takes for one another on faint print (both ways are listed where both happen)
 LOOKALIKES = {
@@ -36,6 +38,9 @@ SHIFT_X, SHIFT_Y = 5, 2  # px a word may sit off where the line's rendering puts
 MARGIN = 0.05  # share of the misfit a variant must remove to replace the reading
 MARK_MARGIN = 0.1  # ... when it differs only by a mark below a letter (ș, ț: the field's rule there is blanked)
 STRAY_MARGIN = 0.2  # ... to drop the line's last word
+#: a known word near a reading the language does not know replaces it unless its rendering fits the
+#: ink this much worse (a stamp or the rosette over a letter leaves the ink undecided; the word decides)
+LEXICON_MARGIN = -0.05
 ROUNDS = 3  # changes per word at most
 NEAR = 2  # px around the line's place where the other stroke weights are tried
 MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
@@ -102,6 +107,16 @@ def _variants(word: str) -> set[str]:
         for alt in LOOKALIKES.get(ch, ""):
             out.add(word[:i] + alt + word[i + 1:])
     return out
+
+
+def _known_near(word: str) -> set[str]:
+    """Known words (formproc.scan.lexicon) near a word's letters, with its leading and trailing
+    signs kept ("Spitalui," -> "Spitalul,"); none when the word is known."""
+    core = word.strip(".,;:-\"'()„“”")
+    if not core:
+        return set()
+    lead, tail = word[:word.index(core)], word[word.index(core) + len(core):]
+    return {lead + w + tail for w in near(core)}
 
 
 def _below(word: str) -> list[int]:
@@ -210,6 +225,11 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
             if best == words[k] or fit > before * (1 - margin):
                 break
             words[k] = best
+        spellings = _known_near(words[k]) | _known_near(read[k])
+        if spellings and placed() is not None:  # a word the language does not know: the known ones near it
+            best, fit, before = _best(ink, font, words, k, spellings, placed())
+            if fit <= before * (1 - LEXICON_MARGIN):
+                words[k] = best
     for k in range(len(words) - 1, 0, -1):  # stray words at the end (never the whole line)
         if placed() is None:
             break

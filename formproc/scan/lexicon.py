@@ -1,0 +1,96 @@
+"""Romanian words, as tesseract's own `ron` model knows them: its word list (about 185,000 words,
+place and person names included) is unpacked from the installed traineddata with the tools that
+come with tesseract (`combine_tessdata`, `dawg2wordlist`), once per process. A printed word that
+is not among them was misread more often than not; the words near it are what printfit tries."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+LANG = "ron"
+#: cedilla forms some word lists carry, and the comma-below letters formproc prints
+COMMA_BELOW = str.maketrans("şŞţŢ", "șȘțȚ")
+LETTERS = re.compile(r"^[^\W\d_]+$")
+MIN_LETTERS = 3  # shorter words are left alone: too many words lie near them
+NEAR_LIMIT = 40  # words near a misread one tried at most
+
+
+def _tessdata() -> Path | None:
+    """The folder holding the installed tesseract models."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return Path(os.environ["TESSDATA_PREFIX"])
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'"(.+?)"', out)
+    return Path(found.group(1)) if found else None
+
+
+def _case(word: str) -> str:
+    return "upper" if word.isupper() else "title" if word[:1].isupper() else "lower"
+
+
+@lru_cache(maxsize=1)
+def _listing() -> str:
+    """The model's word list, one per line ("" when tesseract's tools or the model are missing:
+    the check is then skipped, nothing else changes)."""
+    folder = _tessdata()
+    model = folder / f"{LANG}.traineddata" if folder else None
+    if model is None or not model.is_file():
+        return ""
+    with tempfile.TemporaryDirectory() as tmp:
+        dawg, charset, listing = (Path(tmp) / f"{LANG}.lstm-word-dawg", Path(tmp) / f"{LANG}.lstm-unicharset",
+                                  Path(tmp) / "words.txt")
+        try:
+            subprocess.run(["combine_tessdata", "-e", str(model), str(dawg), str(charset)],
+                           capture_output=True, timeout=60, check=True)
+            subprocess.run(["dawg2wordlist", str(charset), str(dawg), str(listing)],
+                           capture_output=True, timeout=60, check=True)
+            return listing.read_text(encoding="utf-8")
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+
+@lru_cache(maxsize=1)
+def words() -> dict[tuple[str, int], list[str]]:
+    """The model's words (comma-below spellings) by capitalisation and length."""
+    out: dict[tuple[str, int], set[str]] = {}
+    for word in _listing().translate(COMMA_BELOW).split():
+        if LETTERS.match(word):
+            out.setdefault((_case(word), len(word)), set()).add(word)
+    return {key: sorted(ws) for key, ws in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(w for ws in words().values() for w in ws)
+
+
+def known(word: str) -> bool:
+    """Whether a word (letters only) is one of the model's, as written or in lower case (ş and ţ
+    taken for ș and ț)."""
+    word = word.translate(COMMA_BELOW)
+    return word in _known() or word.lower() in _known()
+
+
+def near(word: str) -> list[str]:
+    """Known words one or two edits from a word that is not known (letters only, at least
+    MIN_LETTERS; three edits for long words), in its capitalisation: the spellings a misreading
+    may have come from. Words in capitals are left alone: acronyms (CMI, SRL) few lists hold."""
+    table = words()
+    if not table or len(word) < MIN_LETTERS or not LETTERS.match(word) or word.isupper() or known(word):
+        return []
+    most = 2 if len(word) < 8 else 3
+    case = _case(word)
+    pool = [w for n in range(len(word) - most, len(word) + most + 1) for w in table.get((case, n), [])]
+    found = process.extract(word, pool, scorer=Levenshtein.distance, score_cutoff=most, limit=NEAR_LIMIT)
+    return [w for w, _, _ in found]

@@ -1,0 +1,32 @@
+"""The Romanian word list unpacked from tesseract's installed `ron` model (formproc.scan.lexicon)."""
+
+from __future__ import annotations
+
+from formproc.scan import lexicon
+
+
+def test_the_models_words_are_known_in_any_spelling_of_s_and_t_comma():
+    assert sum(len(ws) for ws in lexicon.words().values()) > 100_000
+    for word in ("Sănătatea", "Județean", "Independenței", "Independenţei", "Lăpușneanu", "cel", "Popescu"):
+        assert lexicon.known(word), word
+    assert not lexicon.known("Sândtatea")
+
+
+def test_near_gives_known_words_in_the_readings_capitalisation():
+    assert "Sănătatea" in lexicon.near("Sândtatea")
+    assert "Popescu" in lexicon.near("Pâpescu")
+    assert "Trandafirilor" in lexicon.near("Trandafiruor")  # two edits
+    assert all(w[:1].isupper() and not w.isupper() for w in lexicon.near("Iohescu"))
+    assert lexicon.near("Popescu") == []  # known: nothing to try
+    assert lexicon.near("CMI") == [] and lexicon.near("nr") == []  # capitals (acronyms), short words
+
+
+def test_without_tesseracts_tools_nothing_is_known_and_nothing_tried(monkeypatch):
+    monkeypatch.setattr(lexicon, "_tessdata", lambda: None)
+    for cached in (lexicon._listing, lexicon.words, lexicon._known):
+        cached.cache_clear()
+    try:
+        assert lexicon.words() == {} and lexicon.near("Sândtatea") == []
+    finally:
+        for cached in (lexicon._listing, lexicon.words, lexicon._known):
+            cached.cache_clear()
