@@ -161,8 +161,8 @@ def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tu
 def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: int, pool: set[str],
           placed: Placement) -> tuple[str, float, float]:
     """Of `pool` (spellings of word k, "" for none), the one whose rendering (followed by the next
-    word, which explains the ink it covers) fits the line's ink best, its misfit and the reading's;
-    the line `placed` as its current reading fits."""
+    word, which explains the ink it covers) fits the line's ink best, its misfit and the reading's
+    (the reading itself when the pool is empty); the line `placed` as its current reading fits."""
     x0, y0, height, weight, gain = placed
     start = x0 + font.getlength(" ".join(w for w in words[:k] if w) + (" " if any(words[:k]) else "")) / SCALE
     after = next((" " + w for w in words[k + 1:] if w), "")
@@ -170,7 +170,7 @@ def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: in
     left = max(0, int(np.floor(start)) - SHIFT_X)
     window = ink[max(0, y0 - SHIFT_Y):y0 + height + SHIFT_Y, left:left + width + 2 * SHIFT_X]
     misfit = {w: _misfit(window, gain * _draw(w + after, font, width, weight)) for w in pool | {words[k]}}
-    best = min(misfit, key=misfit.get)
+    best = min(pool, key=misfit.__getitem__, default=words[k])
     return best, misfit[best], misfit[words[k]]
 
 
