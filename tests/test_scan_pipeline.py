@@ -153,3 +153,17 @@ def test_printed_fields_under_a_stamp_are_read_as_print_and_the_payers_hand_stay
     for name in ("payerCui", "employeeCount", "baseDays"):
         assert name in entry["hand"] and fields[name]["print_match"] >= 0.45
         assert fields[name]["writing"] == "hand"
+
+
+@pytest.mark.parametrize("seed, index, name", [(23, 4, "stencil"), (11, 55, "stencil"), (23, 18, "firstName")])
+def test_printed_cells_are_read_where_the_printer_put_them(tmp_path, seed, index, name):
+    """Bench pages whose printed codes a stamp's ring crosses (a B the ring's arc made an 8 of) and
+    a printed hyphen (which sits lower than letters do): each glyph is compared where the page's
+    printer put it."""
+    from formproc.sample import write_one
+
+    entry = write_one(TPL, seed, index, tmp_path)
+    field = scan_file(str(tmp_path / entry["image"]))[0].fields[name]
+    truth = to_form(Certificate.model_validate(entry["record"]), TPL.field(name))
+    assert name in entry["printed"] and field["writing"] == "print"
+    assert field["raw"] == truth, (field["raw"], truth)

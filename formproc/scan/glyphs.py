@@ -2,8 +2,10 @@
 the canonical resolution and matched to each cell by normalised correlation.
 
 A printed field is recognised by how well its cells match the font (`PRINTED_MATCH`): machine
-print matches its own font almost perfectly, hand-printing does not. For such a field the
-matcher's candidates replace the hand-printing recogniser's.
+print matches its own font almost perfectly, hand-printing does not; and, where a stamp or a
+blurred copy spoils that match, by where its glyphs lie (`placement`): a printer puts every
+character at the same place in its box. Printed cells are then read with each glyph put where the
+page's printer puts them (`placed_scores`), so that other ink in the cell cannot draw it away.
 """
 
 from __future__ import annotations
@@ -72,9 +74,12 @@ def anchor_offsets(font_name: str, size_pt: float) -> dict[str, tuple[float, flo
     scale = 4
     font = printer_font(font_name, size_pt, PX_PER_MM * scale)
     out = {}
-    for ch in CLASSES:
+    for ch in CLASSES:  # the drawn ink's extent (a font's own boxes are its advance, not its ink)
         left, top, right, bottom = font.getbbox(ch, anchor="ms")
-        out[ch] = ((top + bottom) / 2 / scale, (left + right) / 2 / scale)
+        img = Image.new("L", (right - left + 8, bottom - top + 8), 0)
+        ImageDraw.Draw(img).text((4 - left, 4 - top), ch, font=font, fill=255, anchor="ms")
+        ys, xs = np.nonzero(np.asarray(img) > 50)
+        out[ch] = ((ys.min() + ys.max()) / 2 - (4 - top)) / scale, ((xs.min() + xs.max()) / 2 - (4 - left)) / scale
     return out
 
 
@@ -100,6 +105,28 @@ def placement(ink: np.ndarray, glyphs: dict[str, np.ndarray], offsets: dict[str,
             oy, ox = offsets[ch]
             best, where = score, (y0 + y + h / 2 - pad - h_cell / 2 - oy, x0 + x + w / 2 - pad - w_cell / 2 - ox)
     return where
+
+
+def placed_scores(ink: np.ndarray, glyphs: dict[str, np.ndarray], offsets: dict[str, tuple[float, float]],
+                  allowed: str, where: tuple[float, float], reach: int = 1) -> dict[str, float]:
+    """The normalised correlation (-1..1) of each allowed character with a cell's ink, the glyph put
+    where the page's printer puts it (`where`: dy, dx px from the cell's centre, as `placement`
+    finds it), within `reach` px: ink elsewhere in the cell (a stamp's ring, the rosette) cannot
+    draw the glyph away from its place."""
+    h_cell, w_cell = ink.shape
+    chars = [ch for ch in allowed if ch in glyphs and ch in offsets]
+    pad = max((max(glyphs[ch].shape) for ch in chars), default=0) + reach + int(max(map(abs, where))) + 2
+    big = cv2.copyMakeBorder(ink.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    out = {}
+    for ch in chars:
+        t = glyphs[ch]
+        h, w = t.shape
+        oy, ox = offsets[ch]
+        y = int(round(pad + h_cell / 2 + where[0] + oy - h / 2)) - reach
+        x = int(round(pad + w_cell / 2 + where[1] + ox - w / 2)) - reach
+        score = cv2.matchTemplate(big[y:y + h + 2 * reach, x:x + w + 2 * reach], t, cv2.TM_CCOEFF_NORMED)
+        out[ch] = float(np.nan_to_num(score, nan=-1.0).max())
+    return out
 
 
 @lru_cache(maxsize=8)

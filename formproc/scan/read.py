@@ -23,7 +23,7 @@ import numpy as np
 from formproc.render.printing import box_font_size
 from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness, writing_darkness
 from formproc.scan.codes import CodeMatch
-from formproc.scan.glyphs import PAD, PRINTED_MATCH, SPECK, anchor_offsets, match_cell, placement, templates
+from formproc.scan.glyphs import PRINTED_MATCH, anchor_offsets, match_cell, placed_scores, placement, templates
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
 from formproc.scan.register import PX_PER_MM
@@ -32,10 +32,12 @@ from formproc.scan.text import read_lines
 MARK = 0.07  # option coverage above which a box counts as marked
 PRINT_SCALES = (0.9, 1.0, 1.1)  # printed box font sizes tried, relative to the template's
 ICR_FLOOR = 0.01  # the recogniser's probability of a character outside its top five
+#: how much the recogniser's probabilities weigh beside the font's on a printed cell (an exponent):
+#: less than the font's, which compares the very glyphs printed where the printer put them
+ICR_WEIGHT = 0.5
 STRIKE = 0.15  # strike-line score of a word (see `strike_score`) above which the word is struck
 COLOURED = 0.75  # blue/red darkness ratio below which ink is coloured writing, not black print
 STRIKE_MARGIN = 3.0  # mm around a struck-word choice for its colour (the paper's background)
-WINDOW_MARGIN = 3  # px: how far a printed glyph may sit from where the field's other glyphs show it
 PRINT_FLOOR = 0.45  # the least font match of a boxed field that its glyphs' places may show as print
 PLACE_REACH = 6  # px around a cell's centre searched for its glyph
 PLACE_TOLERANCE = 1.0  # px: how far a printed glyph lies from where the page's printer puts them
@@ -161,9 +163,7 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
             page_font = choice
     doubtful = [s for s in specs if s.name in fits and out[s.name].writing == "hand"
                 and out[s.name].print_match >= PRINT_FLOOR]
-    if not doubtful:
-        return
-    if page_font is None and tried:  # no field matched well: the font the letter fields match best
+    if page_font is None and tried and doubtful:  # no field matched well: the font the letter fields match best
         page_font = max(tried, key=tried.__getitem__)
         for spec in doubtful:
             if fits[spec.name][0] != page_font:
@@ -175,26 +175,30 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
         offsets = anchor_offsets(font, round(box_font_size(spec) * scale, 2))
         return [placement(crops[(spec.name, i)], glyphs, offsets, chars(i), PLACE_REACH) for i in scores]
 
-    # where the printer put the page's glyphs: the printed fields' characters as read, else
+    # where the printer put the page's glyphs: the printed fields' characters as matched, else
     # wherever most of the doubtful fields' glyphs lie
     sure = [p for s in specs if out[s.name].writing == "print"
-            for p in places(s, lambda i, fr=out[s.name]: fr.cells[i].candidates[0][0]) if p is not None]
+            for p in places(s, lambda i, sc=fits[s.name][2]: max(sc[i], key=sc[i].__getitem__, default=""))
+            if p is not None]
     found_at = {s.name: places(s, lambda i, allowed=charset(s): allowed) for s in doubtful}
     others = [p for ps in found_at.values() for p in ps if p is not None]
-    reference = sure or others
-    if not reference:
-        return
-    dy, dx = float(np.median([p[0] for p in reference])), float(np.median([p[1] for p in reference]))
+    where = None
+    if sure or others:
+        reference = sure or others
+        dy, dx = float(np.median([p[0] for p in reference])), float(np.median([p[1] for p in reference]))
 
-    def share(ps: list) -> float:
-        return float(np.mean([p is not None and abs(p[0] - dy) <= PLACE_TOLERANCE
-                              and abs(p[1] - dx) <= PLACE_TOLERANCE for p in ps]))
+        def share(ps: list) -> float:
+            return float(np.mean([p is not None and abs(p[0] - dy) <= PLACE_TOLERANCE
+                                  and abs(p[1] - dx) <= PLACE_TOLERANCE for p in ps]))
 
-    if not sure and share(others) < PLACED_SHARE:  # no printer's place: handwriting lies anywhere
-        return
-    for spec in doubtful:
-        if len(found_at[spec.name]) >= 2 and share(found_at[spec.name]) >= PLACED_SHARE:
-            _use_print(spec, out[spec.name], crops, *fits[spec.name][1:], charset(spec))
+        if sure or share(others) >= PLACED_SHARE:  # else no printer's place: handwriting lies anywhere
+            where = (dy, dx)
+            for spec in doubtful:
+                if len(found_at[spec.name]) >= 2 and share(found_at[spec.name]) >= PLACED_SHARE:
+                    out[spec.name].writing = "print"
+    for spec in specs:
+        if out[spec.name].writing == "print":
+            _use_print(spec, out[spec.name], crops, *fits[spec.name], charset(spec), where)
 
 
 def _font_fits(spec, cells: list[np.ndarray], box_fonts: tuple[str, ...], allowed: str) -> dict[tuple[str, float], float]:
@@ -218,79 +222,32 @@ def _print_fit(spec, fr: FieldRead, crops: dict, written: list[int], choice: tup
     fit = float(np.median([max(sc.values(), default=0.0) for sc in scores.values()]))
     fr.print_match = max(0.0, fit)
     if fit >= PRINTED_MATCH:
-        _use_print(spec, fr, crops, glyphs, scores, allowed)
+        fr.writing = "print"
     return choice, glyphs, scores
 
 
-def _use_print(spec, fr: FieldRead, crops: dict, glyphs: dict, scores: dict, allowed: str) -> None:
-    """Read a printed field's cells by the font's templates, with the recogniser's evidence."""
-    fr.writing = "print"
+def _use_print(spec, fr: FieldRead, crops: dict, choice: tuple[str, float], glyphs: dict, scores: dict,
+               allowed: str, where: tuple[float, float] | None) -> None:
+    """Read a printed field's cells by the font's templates, each put `where` the page's printer puts
+    them (when known), with the recogniser's evidence."""
     written = list(scores)
-    # ink outside where the printer put the field's glyphs (stamp and rosette traces above, below or
-    # beside them) is left out, when that matches the font better
-    for i, crop in _glyph_windows({i: crops[(spec.name, i)] for i in written}, glyphs, allowed).items():
-        windowed = match_cell(crop, glyphs, allowed)
-        if max(windowed.values(), default=-1.0) > max(scores[i].values(), default=-1.0):
-            scores[i] = windowed
+    if where is not None:  # (unknown only when no printed cell holds a glyph's worth of ink)
+        offsets = anchor_offsets(choice[0], round(box_font_size(spec) * choice[1], 2))
+        scores = {i: placed_scores(crops[(spec.name, i)], glyphs, offsets, allowed, where) for i in written}
     for i in written:
         cell = fr.cells[i]
         blank = blank_probability(cell.ink, "-" in allowed)
         # the font's and the recogniser's evidence together (the recogniser also learnt print)
         icr = {c: p for c, p in cell.candidates if c != " "}
         icr_total = sum(icr.values()) or 1.0
-        joint = {c: p * max(icr.get(c, 0.0) / icr_total, ICR_FLOOR) for c, p in glyph_candidates(scores[i], 8)}
+        joint = {c: p * max(icr.get(c, 0.0) / icr_total, ICR_FLOOR) ** ICR_WEIGHT
+                 for c, p in glyph_candidates(scores[i], 8)}
         total = sum(joint.values()) or 1.0
         # a printed glyph that matches its font poorly is disturbed (a stamp or rosette line
         # through it): the rest goes to characters not among the candidates
         sure = 1.0 - float(np.clip((PRINTED_MATCH - max(scores[i].values(), default=0.0)) / 0.2, 0.0, 0.9))
         top = [(c, p / total * (1 - blank) * sure) for c, p in joint.items()]
         cell.candidates = sorted(top + [(" ", blank)], key=lambda cp: -cp[1])[:5]
-
-
-def _glyph_extent(ink: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Rows and columns (y0, y1, x0, x1) of a cell's writing, specks left out as in `match_cell`."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.3).astype(np.uint8), connectivity=8)
-    if n < 2:
-        return None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= SPECK * areas.max())
-    y0 = int(stats[1 + keep, cv2.CC_STAT_TOP].min())
-    x0 = int(stats[1 + keep, cv2.CC_STAT_LEFT].min())
-    y1 = int((stats[1 + keep, cv2.CC_STAT_TOP] + stats[1 + keep, cv2.CC_STAT_HEIGHT]).max())
-    x1 = int((stats[1 + keep, cv2.CC_STAT_LEFT] + stats[1 + keep, cv2.CC_STAT_WIDTH]).max())
-    return y0, y1, x0, x1
-
-
-def _glyph_windows(crops: dict[int, np.ndarray], glyphs: dict[str, np.ndarray],
-                   allowed: str) -> dict[int, np.ndarray]:
-    """Each printed cell's ink kept only within where a glyph of the font can lie: the printer
-    centres one glyph of the font's height per cell, and the whole field sits where the cells of
-    that height show it (the printer's offset from the form); a cell whose ink all lies inside is
-    left out of the answer."""
-    sizes = [(t.shape[0] - 2 * PAD, t.shape[1] - 2 * PAD) for c, t in glyphs.items() if c in allowed and c != "-"]
-    if not sizes:
-        return {}
-    height = int(np.median([h for h, _ in sizes]))
-    width = max(w for _, w in sizes)
-    tail = max(h for h, _ in sizes) - height  # a Q's tail below the line
-    extents = {i: _glyph_extent(crop) for i, crop in crops.items()}
-    offsets = [((e[0] + e[1] - crops[i].shape[0]) / 2, (e[2] + e[3] - crops[i].shape[1]) / 2)
-               for i, e in extents.items() if e is not None and abs(e[1] - e[0] - height) <= WINDOW_MARGIN]
-    dy, dx = (float(np.median([o[0] for o in offsets])), float(np.median([o[1] for o in offsets]))) \
-        if offsets else (0.0, 0.0)
-    out = {}
-    for i, crop in crops.items():
-        h, w = crop.shape
-        top = int(round(h / 2 + dy - height / 2)) - WINDOW_MARGIN
-        bottom = int(round(h / 2 + dy + height / 2)) + WINDOW_MARGIN + tail
-        left = int(round(w / 2 + dx - width / 2)) - WINDOW_MARGIN
-        right = int(round(w / 2 + dx + width / 2)) + WINDOW_MARGIN
-        window = np.zeros_like(crop)
-        window[max(0, top):max(0, bottom), max(0, left):max(0, right)] = \
-            crop[max(0, top):max(0, bottom), max(0, left):max(0, right)]
-        if float((crop > 0.3).sum()) > float((window > 0.3).sum()):
-            out[i] = window
-    return out
 
 
 def _coverage(ink: np.ndarray, x: float, y: float, w: float, h: float, inset: float = 0.2) -> float:
