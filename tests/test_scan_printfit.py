@@ -137,3 +137,12 @@ def test_an_unknown_word_the_ink_holds_stays():
     """Names the word list lacks (Bârzescu; Mârzescu is known, one letter away) stay as printed."""
     for text in ("Dr. Bârzescu Dan", "Dr. Stoicănescu Ana"):
         assert _fit(_rendered_line(text, "doctorName"), "doctorName", text) == (text, [])
+
+
+def test_a_stop_or_comma_the_ink_lacks_does_not_end_the_line():
+    ink = _rendered_line("CMI Dr. Radu Mihai", "unitType")
+    assert _fit(ink, "unitType", "CMI Dr. Radu Mihai.") == ("CMI Dr. Radu Mihai", ["Mihai.>Mihai"])
+    ink = _rendered_line("Policlinica Centru", "unitType")
+    assert _fit(ink, "unitType", "Policlinica Centru, 7")[0] == "Policlinica Centru"
+    ink = _rendered_line("Iași, Str. Florilor nr.", "address")  # a stop that is printed stays
+    assert _fit(ink, "address", "Iași, Str. Florilor nr.") == ("Iași, Str. Florilor nr.", [])

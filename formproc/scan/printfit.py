@@ -237,5 +237,12 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
         if best or fit > before * (1 - STRAY_MARGIN):
             break
         words[k] = ""
+    last = max((k for k, w in enumerate(words) if w), default=0)
+    if last < len(words) - 1:  # words dropped: the line ends where a comma cannot
+        words[last] = words[last].rstrip(",;:") or words[last]
+    if words[last][-1:] in ".," and len(words[last]) > 1 and placed() is not None:  # a speck read as a stop
+        best, fit, before = _best(ink, font, words, last, {words[last][:-1]}, placed())
+        if fit <= before * (1 - MARGIN):
+            words[last] = best
     changes = put_back + [f"{old}>{new}" for old, new in zip(read[len(put_back):], words[len(put_back):]) if old != new]
     return " ".join(w for w in words if w), changes
