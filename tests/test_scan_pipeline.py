@@ -167,3 +167,13 @@ def test_printed_cells_are_read_where_the_printer_put_them(tmp_path, seed, index
     truth = to_form(Certificate.model_validate(entry["record"]), TPL.field(name))
     assert name in entry["printed"] and field["writing"] == "print"
     assert field["raw"] == truth, (field["raw"], truth)
+
+
+def test_a_printed_line_under_a_grey_haze_is_read_binarised(tmp_path):
+    """Page 190 of the seed-11 bench set (green copy): tesseract reads nothing of the unit's line, on
+    the page's sheet of lines nor on its own, until the line is made black and white."""
+    from formproc.sample import write_one
+
+    entry = write_one(TPL, 11, 190, tmp_path)
+    fields = scan_file(str(tmp_path / entry["image"]))[0].fields
+    assert fields["unitType"]["value"] == entry["record"]["unitType"] == "Centrul Medical Sănătatea"

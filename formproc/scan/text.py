@@ -37,6 +37,7 @@ MARGIN_MM = 1.0  # the line is taken a little wider than its field
 GAP = 30  # white pixels between stacked lines
 MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed or doubted them
 DOUBTFUL = 70  # tesseract word confidence below which a line is read again on its own
+OTSU_SURE = 50  # mean word confidence a reading of a line binarised after a failed one must reach
 RULE_MM = 0.6  # how far outside a field its dotted rule may lie
 WORD_MIN_MM = 1.0  # the least height (mm) of a run of writing: stamp and rosette specks are smaller
 #: fields whose value is a code of the CAS catalog
@@ -387,11 +388,16 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
         missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01]
         for name, img in missed[:MAX_RETRIES]:
             line = ocr_line(img)
+            if line is None:  # black and white (Otsu): a grey haze over the whole line (carbon, JPEG)
+                # can make tesseract's own threshold take it for one dark patch; specks read so are unsure
+                line = ocr_line(cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1])
+                line = line if line is not None and _mean(line[1]) >= OTSU_SURE else None
             if line is not None:
                 out[name]["raw"], out[name]["confs"] = line
         # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
-        doubtful = [(name, img) for name, img in images
-                    if out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL]
+        retried = {name for name, _ in missed[:MAX_RETRIES]}
+        doubtful = [(name, img) for name, img in images if name not in retried
+                    and out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL]
         for name, img in doubtful[:MAX_RETRIES]:
             line = ocr_line(img)
             if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
