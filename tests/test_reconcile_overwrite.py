@@ -66,3 +66,20 @@ def test_a_certificate_written_by_hand_is_no_overwrite(template):
     sample = make_sample(np.random.default_rng(2), template, mode="hand", copy="white")
     found = read_page(Page("manual.png", sample.image), template.name).corrections
     assert not any(c.style == "overwrite" for c in found.values())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_box_the_thin_pen_went_over_unread_leaves_the_new_value_unproven(template, seed):
+    """diagCode 625 corrected to 724 in a thin hand (Kristi): the 4 is read over the 5, the 7's thin
+    strokes over the printed 6 are sometimes too little ink to be read as a character; the value
+    then composed with the printed 6 (624) must not be trusted."""
+    from formproc.scan import fonts
+
+    kristi = next(f for f in fonts.available(fonts.HAND_FONTS) if "Kristi" in f)
+    record = report_certificate(4, year=2025, month=3, diagCode="625", diagType="0", stencil="A12345")
+    sample = make_corrected(np.random.default_rng(seed), template, record=record, fields=["diagCode"],
+                            values={"diagCode": "724"}, styles=("overwrite",), paraph=False, distort=False,
+                            copy="white", font=kristi)
+    found = read_page(Page("corectat.png", sample.image), template.name).corrections["diagCode"]
+    assert found.style == "overwrite"
+    assert found.new_text == "724" or found.new_confidence < 0.5

@@ -33,6 +33,10 @@ from formproc.scan.read import CellRead
 HAND_FILLED = 0.5  # share of the boxes' ink that is pen above which the page was filled in by hand
 MIN_PEN_MM2 = 2.0  # pen ink in a box that makes a character (a stamp's ring crossing a box: ~1.6)
 MIN_PEN_HEIGHT = 0.5  # share of the box's height a pen character spans at least
+#: pen ink in a box too little to read as a character, but enough to be one in a thin pen (or a
+#: stamp's ring): the field's new value, read with that box as printed, is not proven
+UNSURE_PEN_MM2 = 1.0
+UNSURE_CAP = 0.45
 PRINT_UNDER = 0.4  # correlation of the ink beside the pen with a printer's glyph: print is under it
 PEN_SHARE = 0.2  # a written box whose ink is less than this share pen shows print
 CROSSING_PX = 5  # the pen's mask is closed over gaps this wide (the print's strokes it crosses)
@@ -99,12 +103,13 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
     allowed = charset(spec)
     new_cells, old_cells, reads, boxes = list(scanned), list(scanned), [], []
     glyph_sets = None
-    printed_beside = False
+    printed_beside = unsure = False
     for i, rect in enumerate(spec.cell_rects()):
         rows, cols = to_px(rect, PX)
         crop, mask = writing_in(pen, rect, spec.cell_width, side=0.0)
         height = np.ptp(np.nonzero(mask.any(axis=1))[0]) + 1 if mask.any() else 0
         if mask.sum() < MIN_PEN_MM2 * PX * PX or height < MIN_PEN_HEIGHT * rect.h * PX:
+            unsure |= bool(mask.sum() >= UNSURE_PEN_MM2 * PX * PX)
             writing = clean[rows, cols] > INK_LEVEL
             printed_beside |= not scanned[i].blank and float((pen[rows, cols][writing] > 0).mean()
                                                              if writing.any() else 1.0) < PEN_SHARE
@@ -128,5 +133,7 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
         return None
     readable = new_text is not None and "invalid" not in flags
     conf *= sureness(reads)
+    if unsure:
+        conf = min(conf, UNSURE_CAP)
     where = (boxes[0].x, boxes[0].y, boxes[-1].x2 - boxes[0].x, boxes[0].h)
     return Overwrite(new_text, conf if readable else min(conf, 0.2), old_text, old_conf, readable, where, flags)
