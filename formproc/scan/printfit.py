@@ -5,9 +5,9 @@ darkness matched to the print's); then each word is compared, where it lies, wit
 its variants (a letter tesseract often takes for another, a lost or added diacritic, a stray mark
 read as a character) and a variant whose rendering explains the ink clearly better replaces it;
 a word the language does not know (formproc.scan.lexicon) is replaced by a known word near it
-unless the ink clearly disagrees; last words the ink does not hold (specks read as a word) are dropped. A stamp line or the rosette
-over a letter turns tesseract's reading (`Mhtei`, `tupu`), rarely the whole word's shape. A line
-written by hand does not fit the rendering and is left as read."""
+unless the ink clearly disagrees; last words the ink does not hold (specks read as a word) are
+dropped. A stamp line or the rosette over a letter turns tesseract's reading (`Mhtei`, `tupu`),
+rarely the whole word's shape. A line written by hand does not fit the rendering and is left as read."""
 
 from __future__ import annotations
 

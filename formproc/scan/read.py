@@ -201,7 +201,8 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
             _use_print(spec, out[spec.name], crops, *fits[spec.name], charset(spec), where)
 
 
-def _font_fits(spec, cells: list[np.ndarray], box_fonts: tuple[str, ...], allowed: str) -> dict[tuple[str, float], float]:
+def _font_fits(spec, cells: list[np.ndarray], box_fonts: tuple[str, ...],
+               allowed: str) -> dict[tuple[str, float], float]:
     """How well a few cells match each printer's font at each size: (font, scale) -> mean best correlation."""
     nominal = box_font_size(spec)
     out = {}
