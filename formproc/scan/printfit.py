@@ -225,7 +225,7 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
             if best == words[k] or fit > before * (1 - margin):
                 break
             words[k] = best
-        spellings = _known_near(words[k]) | _known_near(read[k])
+        spellings = set().union(*(_known_near(w) for w in {words[k], read[k]}))  # each once
         if spellings and placed() is not None:  # a word the language does not know: the known ones near it
             best, fit, before = _best(ink, font, words, k, spellings, placed())
             if fit <= before * (1 - LEXICON_MARGIN):
