@@ -52,6 +52,20 @@ def test_cnp_with_impossible_birth_date_is_not_chosen():
     assert d.text == cnp
 
 
+def test_a_digit_read_as_a_blank_box_inside_a_written_cnp_is_found():
+    """A 1 in a fine pen leaves too little ink for the recogniser, which takes the box for empty
+    and does not rank a 1 at all; a written CNP has a digit in every box, the check digit finds it."""
+    cnp = make_cnp(date(1985, 4, 18), True, "01", 17)
+    assert cnp[8] == "1"
+    cells = _sure(cnp)
+    cells[8] = [(" ", 0.994), ("8", 0.004), ("6", 0.001)]
+    d = decode_boxes(TPL.field("pid"), _read("pid", cells), ON)
+    assert d.text == cnp and "corrected" in d.flags
+    # an empty CNP field with specks in a few boxes stays empty
+    empty = [[(" ", 0.99), ("1", 0.01)]] * 3
+    assert decode_boxes(TPL.field("pid"), _read("pid", empty), ON).text is None
+
+
 def test_invalid_reading_keeps_raw_text_with_low_confidence():
     cells = [[(ch, 0.99)] for ch in "1234567890123"]
     d = decode_boxes(TPL.field("pid"), _read("pid", cells), ON)
