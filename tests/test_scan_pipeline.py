@@ -177,3 +177,26 @@ def test_a_printed_line_under_a_grey_haze_is_read_binarised(tmp_path):
     entry = write_one(TPL, 11, 190, tmp_path)
     fields = scan_file(str(tmp_path / entry["image"]))[0].fields
     assert fields["unitType"]["value"] == entry["record"]["unitType"] == "Centrul Medical Sănătatea"
+
+
+def test_a_blurred_line_is_not_taken_for_the_form_rule(tmp_path):
+    """Page 163 of the seed-11 bench set (green copy, blurred): the feet and tops of the ward's
+    letters make long thin runs that were blanked as the field's rule, leaving tesseract nothing
+    to read; a rule has paper on one side at least."""
+    from formproc.sample import write_one
+
+    entry = write_one(TPL, 11, 163, tmp_path)
+    fields = scan_file(str(tmp_path / entry["image"]))[0].fields
+    assert fields["ward"]["value"] == entry["record"]["ward"] == "Medicină internă"
+
+
+def test_a_stamp_line_through_one_letter_gives_way_to_the_known_word(tmp_path):
+    """Page 100 of the seed-11 bench set (pink JPEG copy): the doctor's stamp crosses the o of
+    Popescu, which tesseract reads Pâpescu and the stamp's line also explains; a known word one
+    letter away from a reading the language does not know wins unless the ink clearly disagrees."""
+    from formproc.sample import write_one
+
+    entry = write_one(TPL, 11, 100, tmp_path)
+    field = scan_file(str(tmp_path / entry["image"]))[0].fields["doctorName"]
+    assert field["value"] == entry["record"]["doctorName"] == "Dr. Popescu Ana"
+    assert "fitted" in field["flags"] and field["confidence"] < 0.5

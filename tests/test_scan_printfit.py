@@ -33,7 +33,7 @@ def page():
 
 
 def _ink(clean, name: str) -> np.ndarray:
-    img, _ = line_image(TPL.field(name), clean)
+    img, _, _ = line_image(TPL.field(name), clean)
     assert img is not None
     return (255.0 - img.astype(np.float32)) / 255.0
 
@@ -146,3 +146,42 @@ def test_a_stop_or_comma_the_ink_lacks_does_not_end_the_line():
     assert _fit(ink, "unitType", "Policlinica Centru, 7")[0] == "Policlinica Centru"
     ink = _rendered_line("Iași, Str. Florilor nr.", "address")  # a stop that is printed stays
     assert _fit(ink, "address", "Iași, Str. Florilor nr.") == ("Iași, Str. Florilor nr.", [])
+
+
+def _thick(ink: np.ndarray) -> np.ndarray:
+    """Toner spread: strokes thickened until an i's dot touches its stem."""
+    return cv2.GaussianBlur(cv2.dilate(ink, np.ones((3, 3), np.uint8)), (0, 0), 1.0)
+
+
+def test_a_known_word_wins_where_the_two_spellings_differ():
+    """Thick print closes the gap under an i's dot and a comma below is a small part of a word:
+    the whole word's misfit hardly tells cei from cel or S from Ș, the ink where they differ does."""
+    ink = _thick(_rendered_line("Cluj-Napoca, Str. Ștefan cel Mare nr. 155", "address"))
+    assert _fit(ink, "address", "Cluj-Napoca, Str. Ștefan cei Mare nr. 155") == (
+        "Cluj-Napoca, Str. Ștefan cel Mare nr. 155", ["cei>cel"])
+    ink = _rendered_line("Școala Gimnazială nr. 5", "payerName")
+    assert _fit(ink, "payerName", "Scoala Gimnazială nr. 5") == ("Școala Gimnazială nr. 5", ["Scoala>Școala"])
+
+
+def test_a_mark_where_the_form_rule_was_blanked_is_not_taken_away():
+    """The comma below a ț lies on the field's rule, which the cleaning blanks: there the ink is
+    unknown, so its absence is no evidence against the comma."""
+    ink = _rendered_line("Spitalul Clinic Județean", "unitType")
+    comma = ink - _rendered_line("Spitalul Clinic Judetean", "unitType")
+    rows = np.flatnonzero((comma > 0.2).any(axis=1))
+    blanked = np.zeros(ink.shape, bool)
+    blanked[rows[0]:rows[-1] + 1] = True
+    ink[blanked] = 0.0
+    spec = TPL.field("unitType")
+    assert fit_line(ink, "Spitalul Clinic Județean", FONT, spec.size, TEXT_PX_PER_MM, "", blanked) == (
+        "Spitalul Clinic Județean", [])
+
+
+def test_a_misread_title_and_small_initials_of_a_doctor_are_put_right():
+    ink = _rendered_line("Dr. Ionescu Elena", "doctorName")
+    assert fit_line(ink, "âr. ionescu Elena", FONT, TPL.field("doctorName").size, TEXT_PX_PER_MM, "Dr.") == (
+        "Dr. Ionescu Elena", ["âr.>Dr.", "ionescu>Ionescu"])
+    # a line the rendering cannot be placed on (blurred away) still gets its name's capitals
+    assert fit_line(np.zeros_like(ink), "ionescu Elena", FONT, TPL.field("doctorName").size, TEXT_PX_PER_MM,
+                    "Dr.") == ("Ionescu Elena", ["ionescu>Ionescu"])
+

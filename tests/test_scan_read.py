@@ -118,6 +118,16 @@ def test_text_corrections_for_stamp_and_tesseract_habits():
     assert correct(TPL.field("conventionCas"), "CAS:1S", [96], ON)[0] == "CAS-IS"
     # no catalog code at all: no value is taken (the reading stays in raw)
     assert correct(TPL.field("casIssuer"), "SIT", [96], ON)[:2] == (None, 0.0)
+    # abbreviations whose full stop was lost or read as a comma; nc. before a number is nr.
+    assert correct(address, "Iași, Str, Lăpușneanu nr. 132", [96] * 5, ON)[0] == "Iași, Str. Lăpușneanu nr. 132"
+    assert correct(address, "Suceava, Calea Victoriei nc. 3", [96] * 5, ON)[0] == "Suceava, Calea Victoriei nr. 3"
+    assert correct(address, "Suceava, Calea Victoriei ne. 3", [96] * 5, ON)[0] == "Suceava, Calea Victoriei nr. 3"
+    value, conf, flags = correct(TPL.field("conventionNo"), "33992, API", [96, 90], ON)  # specks after a comma
+    assert value == "33992" and conf < 0.5 and flags == ["corrected"]
+    assert correct(unit, "CMI Dr Popescu Ana", [96] * 4, ON)[0] == "CMI Dr. Popescu Ana"
+    assert correct(unit, "SC Exemplu SRL", [96] * 3, ON)[0] == "SC Exemplu SRL"
+    assert correct(TPL.field("expertName"), "-Dr. Lupu Dan", [66, 95, 95], ON)[0] == "Dr. Lupu Dan"
+    assert correct(TPL.field("serialCode"), "CCMC)J", [66], ON)[::2] == ("CCMCJ", ["corrected"])
 
 
 def test_writing_region_drops_specks_beside_the_words():
@@ -195,3 +205,4 @@ def test_placement_finds_where_the_printer_put_a_glyph():
             assert found is not None
             assert abs(found[0] + base_y - dy) <= 0.5 and abs(found[1] + base_x - dx) <= 0.5, (ch, dy, dx, found)
     assert placement(np.zeros((48, 36), np.float32), glyphs, offsets, "0123456789", 6) is None
+

@@ -123,7 +123,7 @@ def _decode_text(spec, read, on: date, font: str) -> dec.Decoded:
     evidence = read.details()
     if read.line is not None and value and "invalid" not in flags:
         title = "Dr." if spec.name in DOCTOR_FIELDS else ""
-        fitted, changes = fit_line(read.line, value, font, spec.size or 9, TEXT_PX_PER_MM, title)
+        fitted, changes = fit_line(read.line, value, font, spec.size or 9, TEXT_PX_PER_MM, title, read.blanked)
         if changes:  # tesseract's words were not the print's: the rendering's choice is not proven
             value, conf = fitted, min(conf, FITTED)
             flags.append("fitted")

@@ -3,7 +3,9 @@ known font at a known size, so a tesseract reading of a printed line can be put 
 drawing it again. The reading's rendering is placed on the line's ink (and its stroke weight and
 darkness matched to the print's); then each word is compared, where it lies, with the renderings of
 its variants (a letter tesseract often takes for another, a lost or added diacritic, a stray mark
-read as a character) and a variant whose rendering explains the ink clearly better replaces it;
+read as a character) and a variant whose rendering explains the ink clearly better replaces it,
+as does a known word that explains the ink where the two spellings differ (an i's dot, a comma
+below: too little of the word to weigh in its whole misfit; the form's blanked rule left out);
 a word the language does not know (formproc.scan.lexicon) is replaced by a known word near it
 unless the ink clearly disagrees; last words the ink does not hold (specks read as a word) are
 dropped. A stamp line or the rosette over a letter turns tesseract's reading (`Mhtei`, `tupu`),
@@ -13,13 +15,15 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
 
 from formproc.scan.glyphs import printer_font
-from formproc.scan.lexicon import near
+from formproc.scan.lexicon import known, near
 
 #: letters tesseract takes for one another on faint print (both ways are listed where both happen)
 LOOKALIKES = {
@@ -41,6 +45,14 @@ STRAY_MARGIN = 0.2  # ... to drop the line's last word
 #: a known word near a reading the language does not know replaces it unless its rendering fits the
 #: ink this much worse (a stamp or the rosette over a letter leaves the ink undecided; the word decides)
 LEXICON_MARGIN = -0.05
+CLOSE_MARGIN = -0.25  # ... one letter away from it (a stamp's line through one letter: `Pâpescu`)
+#: a known spelling also wins when, where its thin rendering and the reading's differ (a dot, a
+#: comma below, a stem's height), it removes this share of the misfit: the whole word's misfit
+#: hides a difference that small (cei/cel, S/Ș) under stroke weight and noise
+LOCAL_MARGIN = 0.3
+DIFFER = 0.1  # share of the rendering's darkest value from which two renderings differ at a pixel
+THIN = 0  # stroke thickening of the renderings compared there (thick strokes close the i's gap)
+UNSEEN = 2  # px around the form's blanked rule where the writing is unknown
 ROUNDS = 3  # changes per word at most
 NEAR = 2  # px around the line's place where the other stroke weights are tried
 MIN_LINE = 0.5  # the reading's rendering must correlate this well with the line to be tested at all
@@ -111,12 +123,20 @@ def _variants(word: str) -> set[str]:
 
 def _known_near(word: str) -> set[str]:
     """Known words (formproc.scan.lexicon) near a word's letters, with its leading and trailing
-    signs kept ("Spitalui," -> "Spitalul,"); none when the word is known."""
+    signs kept ("Spitalui," -> "Spitalul,"); in a compound, near each of its parts ("Ciuj-Napoca");
+    none when the word is known."""
     core = word.strip(".,;:-\"'()„“”")
     if not core:
         return set()
     lead, tail = word[:word.index(core)], word[word.index(core) + len(core):]
-    return {lead + w + tail for w in near(core)}
+    parts = core.split("-")
+    return {lead + "-".join(parts[:i] + [w] + parts[i + 1:]) + tail for i, part in enumerate(parts) for w in near(part)}
+
+
+def _numbers(word: str) -> set[str]:
+    """The word after nr. or ap. is a number: each of its other signs may be any digit."""
+    return {word[:i] + d + word[i + 1:] for i, ch in enumerate(word) if not ch.isdigit() and ch not in KEPT
+            for d in "0123456789"}
 
 
 def _below(word: str) -> list[int]:
@@ -158,20 +178,85 @@ def _place(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, weights: tu
     return x0, y0, line.shape[0], weight, float((window * line).sum() / max(float((line * line).sum()), 1e-6))
 
 
-def _best(ink: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: int, pool: set[str],
-          placed: Placement) -> tuple[str, float, float]:
+class Choice(NamedTuple):
+    """A spelling chosen for a word: its misfit and the reading's, or `shown` where the ink in
+    which the two differ decides for it (LOCAL_MARGIN)."""
+
+    word: str
+    fit: float
+    before: float
+    shown: bool = False
+
+    def beats(self, margin: float) -> bool:
+        """Whether it replaces the reading: shown, or removing `margin` of the reading's misfit."""
+        return self.shown or self.fit <= self.before * (1 - margin)
+
+
+def _best(ink: np.ndarray, seen: np.ndarray, font: ImageFont.FreeTypeFont, words: list[str], k: int,
+          pool: set[str], placed: Placement, slack: float = 0.0) -> Choice:
     """Of `pool` (spellings of word k, "" for none), the one whose rendering (followed by the next
     word, which explains the ink it covers) fits the line's ink best, its misfit and the reading's
-    (the reading itself when the pool is empty); the line `placed` as its current reading fits."""
+    (the reading itself when the pool is empty); the line `placed` as its current reading fits.
+    A known spelling (or none) fitting at most `slack` worse than the reading is `shown` when the
+    ink where the two differ (`seen` there: not blanked) decides for it."""
     x0, y0, height, weight, gain = placed
     start = x0 + font.getlength(" ".join(w for w in words[:k] if w) + (" " if any(words[:k]) else "")) / SCALE
     after = next((" " + w for w in words[k + 1:] if w), "")
-    width = max(_width(w + after, font) for w in pool | {words[k]})
-    left = max(0, int(np.floor(start)) - SHIFT_X)
-    window = ink[max(0, y0 - SHIFT_Y):y0 + height + SHIFT_Y, left:left + width + 2 * SHIFT_X]
-    misfit = {w: _misfit(window, gain * _draw(w + after, font, width, weight)) for w in pool | {words[k]}}
+    widths = {w: _width(w + after, font) for w in pool | {words[k]}}
+    width = max(widths.values())
+    # the line was placed by the reading: a spelling wider than it may begin that much further left
+    base = max(0, int(np.floor(start)) - SHIFT_X)  # the reading's window's left edge
+    wider = {w: min(base, max(0, n - widths[words[k]])) for w, n in widths.items()}
+    left, right = base - max(wider.values()), base + width + 2 * SHIFT_X
+    rows = slice(max(0, y0 - SHIFT_Y), y0 + height + SHIFT_Y)
+    drawn = {w: gain * _draw(w + after, font, width, weight) for w in pool | {words[k]}}
+    room = ink[rows, left:right].copy()
+    room[:, base - left:] = _reading_where_unseen(room[:, base - left:], seen[rows, base:right], drawn[words[k]])
+    window = room[:, base - left:]
+    misfit = {w: _misfit(room[:, base - left - wider[w]:], tpl) for w, tpl in drawn.items()}
     best = min(pool, key=misfit.__getitem__, default=words[k])
-    return best, misfit[best], misfit[words[k]]
+    known_ones = [w for w in pool if misfit[w] <= misfit[words[k]] * (1 + slack) and (not w or _is_known(w))]
+    if known_ones:
+        thin = {w: gain * _draw(w + after, font, width, THIN) for w in known_ones + [words[k]]}
+        shown = {w: _shown(window, seen[rows, base:right], drawn[words[k]], thin[words[k]], thin[w])
+                 for w in known_ones}
+        top = max(shown, key=shown.__getitem__)
+        if shown[top] >= LOCAL_MARGIN:
+            return Choice(top, misfit[top], misfit[words[k]], True)
+    return Choice(best, misfit[best], misfit[words[k]])
+
+
+def _reading_where_unseen(window: np.ndarray, seen: np.ndarray, reading: np.ndarray) -> np.ndarray:
+    """The window's ink with the reading's rendering (where it fits best) put where the ink is not
+    `seen`: what cannot be seen speaks for no spelling but the one read."""
+    if seen.all() or reading.shape[0] > window.shape[0] or reading.shape[1] > window.shape[1]:
+        return window
+    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(window, reading, cv2.TM_SQDIFF))
+    out = window.copy()
+    spot = (slice(y, y + reading.shape[0]), slice(x, x + reading.shape[1]))
+    out[spot][~seen[spot]] = reading[~seen[spot]]
+    return out
+
+
+def _is_known(word: str) -> bool:
+    """Whether a word's letters (signs around them aside) are a word of the language."""
+    core = word.strip(".,;:-\"'()„“”")
+    return bool(core) and all(part and known(part) for part in core.split("-"))
+
+
+def _shown(window: np.ndarray, seen: np.ndarray, placed: np.ndarray, reading: np.ndarray,
+           variant: np.ndarray) -> float:
+    """The share of the misfit, where the (thin) renderings of the reading and a variant differ and
+    the ink is `seen`, that the variant removes; both where the reading's rendering `placed` fits."""
+    if placed.shape[0] > window.shape[0] or placed.shape[1] > window.shape[1]:
+        return 0.0
+    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(window, placed, cv2.TM_SQDIFF))
+    patch = window[y:y + placed.shape[0], x:x + placed.shape[1]]
+    differ = np.abs(reading - variant) > DIFFER * max(float(reading.max()), 1e-6)
+    differ &= seen[y:y + placed.shape[0], x:x + placed.shape[1]]
+    before = float(((patch - reading) ** 2)[differ].sum())
+    after = float(((patch - variant) ** 2)[differ].sum())
+    return 1 - after / before if before > 0 else 0.0
 
 
 def _line_misfit(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, placed: Placement | None) -> float:
@@ -186,20 +271,32 @@ def _line_misfit(ink: np.ndarray, text: str, font: ImageFont.FreeTypeFont, place
     return float(((ink - canvas) ** 2).sum())
 
 
+def _capitals(words: list[str], title: str) -> list[str]:
+    """A titled name's words each begin with a capital (applied after the fit: `tupu` may be Lupu);
+    an l there is a capital I (the two differ only in height)."""
+    if not title:
+        return words
+    return [("I" if w[:1] == "l" else w[:1].upper()) + w[1:] if w[:1].isalpha() else w for w in words]
+
+
 def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_mm: float,
-             title: str = "") -> tuple[str, list[str]]:
+             title: str = "", blanked: np.ndarray | None = None) -> tuple[str, list[str]]:
     """The reading `text` of a printed line whose ink (float 0-1, at `px_per_mm`) is given, with
     the words whose variant explains the ink clearly better replaced, stray last words (specks
     read as a word) dropped and a `title` the line should begin with ("Dr.") put back when the ink
-    holds it; and the changes ("old>new", ">title")."""
+    holds it; and the changes ("old>new", ">title"). `blanked`: where the form's rule was blanked
+    in the ink (the writing there is unknown)."""
     ink = cv2.GaussianBlur(ink.astype(np.float32), (0, 0), BLUR)
+    seen = np.ones(ink.shape, bool) if blanked is None else ~cv2.dilate(
+        blanked.astype(np.uint8), np.ones((2 * UNSEEN + 1, 1), np.uint8)).astype(bool)
     font = printer_font(font_name, size_pt, px_per_mm * SCALE)
     words = [w for w in text.split(" ") if w]
     if not words:
         return text, []
     first = _place(ink, " ".join(words), font, WEIGHTS)
     if first is None:
-        return text, []
+        titled = _capitals(words, title)
+        return " ".join(titled), [f"{old}>{new}" for old, new in zip(words, titled) if old != new]
     put_back = []
     if title and words[0] != title:
         titled = _place(ink, " ".join([title] + words), font, (first[3],))
@@ -220,29 +317,35 @@ def fit_line(ink: np.ndarray, text: str, font_name: str, size_pt: float, px_per_
         for _ in range(ROUNDS):
             if not words[k] or placed() is None:
                 break
-            best, fit, before = _best(ink, font, words, k, _variants(words[k]), placed())
-            margin = MARK_MARGIN if _below(best) != _below(words[k]) else MARGIN
-            if best == words[k] or fit > before * (1 - margin):
+            misread_title = {title} if k == 0 and title and len(words[0]) <= len(title) else set()  # âr.
+            numbers = _numbers(words[k]) if k and words[k - 1] in ("nr.", "ap.") else set()
+            choice = _best(ink, seen, font, words, k, _variants(words[k]) | misread_title | numbers, placed())
+            margin = MARK_MARGIN if _below(choice.word) != _below(words[k]) else MARGIN
+            if choice.word == words[k] or not choice.beats(margin):
                 break
-            words[k] = best
+            words[k] = choice.word
         spellings = set().union(*(_known_near(w) for w in {words[k], read[k]}))  # each once
         if spellings and placed() is not None:  # a word the language does not know: the known ones near it
-            best, fit, before = _best(ink, font, words, k, spellings, placed())
-            if fit <= before * (1 - LEXICON_MARGIN):
-                words[k] = best
+            close = {w for w in spellings if Levenshtein.distance(w, read[k]) == 1}
+            for pool, margin in ((close, CLOSE_MARGIN), (spellings, LEXICON_MARGIN)):
+                choice = _best(ink, seen, font, words, k, pool, placed(), -margin) if pool else None
+                if choice is not None and choice.beats(margin):
+                    words[k] = choice.word
+                    break
     for k in range(len(words) - 1, 0, -1):  # stray words at the end (never the whole line)
         if placed() is None:
             break
-        best, fit, before = _best(ink, font, words, k, {""}, placed())
-        if best or fit > before * (1 - STRAY_MARGIN):
+        choice = _best(ink, seen, font, words, k, {""}, placed())
+        if choice.word or not choice.beats(STRAY_MARGIN):
             break
         words[k] = ""
     last = max((k for k, w in enumerate(words) if w), default=0)
     if last < len(words) - 1:  # words dropped: the line ends where a comma cannot
         words[last] = words[last].rstrip(",;:") or words[last]
     if words[last][-1:] in ".," and len(words[last]) > 1 and placed() is not None:  # a speck read as a stop
-        best, fit, before = _best(ink, font, words, last, {words[last][:-1]}, placed())
-        if fit <= before * (1 - MARGIN):
-            words[last] = best
+        choice = _best(ink, seen, font, words, last, {words[last][:-1]}, placed())
+        if choice.beats(MARGIN):
+            words[last] = choice.word
+    words = _capitals(words, title)
     changes = put_back + [f"{old}>{new}" for old, new in zip(read[len(put_back):], words[len(put_back):]) if old != new]
     return " ".join(w for w in words if w), changes

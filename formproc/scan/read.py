@@ -74,6 +74,7 @@ class FieldRead:
     print_match: float = 0.0  # boxed fields: median best correlation of the written cells with the font
     code: CodeMatch | None = None  # CAS fields: the printed code the line matches best
     line: np.ndarray | None = None  # text fields: the line's ink (TEXT_PX_PER_MM), to test a printed reading
+    blanked: np.ndarray | None = None  # ... and where the form's rule was blanked in it (writing unknown)
 
     def details(self) -> dict[str, Any]:
         """Per-cell / per-option evidence for the JSON output."""
@@ -347,7 +348,7 @@ def read_texts(specs: list, page: CleanPage, font: str) -> dict[str, FieldRead]:
     for name, line in read_lines(specs, page, font).items():
         fr = out[name]
         fr.raw, fr.ink, fr.word_confidences, fr.code = line["raw"], line["ink"], line["confs"], line["code"]
-        fr.line = line.get("line")
+        fr.line, fr.blanked = line.get("line"), line.get("blanked")
         fr.text_confidence = min(line["confs"]) / 100.0 if line["confs"] else 0.0
     return out
 

@@ -37,13 +37,16 @@ MARGIN_MM = 1.0  # the line is taken a little wider than its field
 GAP = 30  # white pixels between stacked lines
 MAX_RETRIES = 3  # lines of a page read again on their own when the stacked run missed or doubted them
 DOUBTFUL = 70  # tesseract word confidence below which a line is read again on its own
-OTSU_SURE = 50  # mean word confidence a reading of a line binarised after a failed one must reach
+OTSU_SURE = 50  # mean word confidence a line's reading binarised or smoothed after a failed one must reach
 RULE_MM = 0.6  # how far outside a field its dotted rule may lie
 WORD_MIN_MM = 1.0  # the least height (mm) of a run of writing: stamp and rosette specks are smaller
 #: fields whose value is a code of the CAS catalog
 CAS_FIELDS = ("insuredOrgUnit", "conventionCas", "casIssuer")
 DIGIT_FIELDS = ("conventionNo",)
 DOCTOR_FIELDS = ("doctorName", "expertName")
+#: an abbreviation (street, boulevard, title, county, number, flat, block, entrance, floor) whose
+#: full stop was lost or read as a comma, before a capitalised word or a number
+_ABBREVIATION = re.compile(r"\b(Str|Bd|Dr|jud|nr|ap|bl|sc|et)[,]?(?= [A-ZĂÂÎȘȚ0-9])")
 #: a doctor's title as tesseract misreads it (D as O, 0 or b), before a capitalised name
 _DOCTOR_TITLE = re.compile(r"^(?:Dr|DR|dr|Or|OR|0r|br|Br)[.,:;]? ?(?=[A-ZĂÂÎȘȚ])")
 _LOOKALIKE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
@@ -98,9 +101,20 @@ def _rules(ink: np.ndarray) -> np.ndarray:
     length = max(int(5 * TEXT_PX_PER_MM), int(0.45 * ink.shape[1]))
     runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    thin = np.zeros(n, bool)
-    thin[1:] = stats[1:, cv2.CC_STAT_HEIGHT] <= 4
-    return cv2.dilate(thin[labels].astype(np.uint8), np.ones((3, 1), np.uint8)) > 0
+    out = np.zeros(ink.shape, np.uint8)
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if h > 4:
+            continue
+        # a rule has paper on one side at least: where ink lies just above and just below the run,
+        # it runs through a blurred line of writing (its letters' feet or tops), not along a rule
+        above, below = marks[max(0, y - 5):max(0, y - 1), x:x + w], marks[y + h + 1:y + h + 5, x:x + w]
+        inside = np.zeros(w, np.uint8)
+        if above.size and below.size:
+            inside = cv2.dilate((above.max(axis=0) & below.max(axis=0))[None, :], np.ones((1, 9), np.uint8))[0]
+        run = labels[y:y + h, x:x + w] == i
+        out[y:y + h, x:x + w][run & (inside[None, :] == 0)] = 1
+    return cv2.dilate(out, np.ones((3, 1), np.uint8)) > 0
 
 
 def writing_region(ink: np.ndarray) -> np.ndarray | None:
@@ -118,11 +132,14 @@ def writing_region(ink: np.ndarray) -> np.ndarray | None:
     return np.where(keep, ink, 0.0) if keep.any() else None
 
 
-def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float]:
+def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float, np.ndarray | None]:
     """A text field's writing as black on white uint8 at TEXT_PX_PER_MM (None when no writing is
-    found), and the share of the field that ink covers (stamp or rosette traces included)."""
+    found), the share of the field that ink covers (stamp or rosette traces included), and where
+    the blank's own marks (the field's rule) were blanked: there the writing is unknown (None for
+    the preprinted series)."""
     x, y, w, h = spec.x - MARGIN_MM, spec.y, spec.w + 2 * MARGIN_MM, spec.h
     rgb = _source_crop(page, x, y, w, h)
+    blanked = None
     if getattr(spec, "preprinted", False):
         ink = red_print(rgb)
         ink = np.clip(ink / max(float(ink.max()), 0.2), 0, 1)
@@ -136,21 +153,22 @@ def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float]:
             around[max(0, r - 2):r + 3] = True
         form = around[e:e + d_r.shape[0]]
         ink = np.clip(d_r / max(page.strength, 0.2), 0, 1)
-        ink[form | _rules(ink)] = 0.0
+        blanked = form | _rules(ink)
+        ink[blanked] = 0.0
         if page.rosette is not None:  # its fine lines, where colour alone fails (JPEG), are opened away
             zone = _mask_crop(page.rosette, x, y, w, h, ink.shape)
             opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
             ink = np.where(zone, opened, ink)
     share = float((ink > 0.45).mean())
     if share < 0.003:
-        return None, share
+        return None, share, blanked
     if not getattr(spec, "preprinted", False):
         ink = writing_region(ink)
         if ink is None:
-            return None, share
+            return None, share, blanked
     # a soft threshold: stamp haze and paper texture go white, strokes keep their edges
     ink = np.clip((ink - 0.2) / 0.45, 0, 1)
-    return (255 - ink * 255).astype(np.uint8), share
+    return (255 - ink * 255).astype(np.uint8), share, blanked
 
 
 def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list[float]]]:
@@ -245,8 +263,10 @@ def _number(word: str) -> str:
 
 
 def _punctuation(text: str) -> str:
-    """The number after nr./ap. has digits for look-alike letters; a full stop after a long word
-    that is followed by a capitalised word is the comma of an address."""
+    """The abbreviations of addresses and titles end with a full stop (`Str,` `Dr`, and `nc.`
+    before a number is `nr.`); the number after nr./ap. has digits for look-alike letters; a full
+    stop after a long word that is followed by a capitalised word is the comma of an address."""
+    text = _ABBREVIATION.sub(r"\1.", re.sub(r"\bn[cetf]\.(?= ?\d)", "nr.", text))
     text = re.sub(r"\b(nr|ap)\. ?([^\s,;]+)", lambda m: f"{m[1]}. {_number(m[2])}", text)
     text = re.sub(r"\b([A-Za-z]{1,3})\.(?=\d)", r"\1. ", text)  # nr.3, ap.7
     text = re.sub(r",(?=[^\s\d])|(?<=\D),(?=\d)", ", ", text)  # 2,ap. / Iași,Str.
@@ -333,7 +353,9 @@ def correct(spec, text: str, confs: list[float], on,
     flags: list[str] = []
     if getattr(spec, "preprinted", False):  # the maker's red series (capitals) and number (digits)
         digits = spec.name.endswith("No")
-        fixed = text.replace(" ", "").translate(_LOOKALIKE_DIGITS if digits else _LOOKALIKE_CAPITALS)
+        # a J's hook read as a bracket of its own beside it
+        fixed = text if digits else re.sub(r"[)\]](?=J)|(?<=J)[)\]]", "", text)
+        fixed = fixed.replace(" ", "").translate(_LOOKALIKE_DIGITS if digits else _LOOKALIKE_CAPITALS)
         ok = fixed.isdigit() if digits else fixed.isalpha() and fixed.isupper()
         return (fixed, conf, [] if fixed == text else ["corrected"]) if ok else (text, min(conf, 0.2), ["invalid"])
     if spec.name in CAS_FIELDS:
@@ -345,7 +367,8 @@ def correct(spec, text: str, confs: list[float], on,
         return found, (max(conf, 0.9) if exact else min(0.45, max(conf, 0.3))), ([] if exact else ["corrected"])
     if getattr(spec, "format", None) == "money" or spec.name in DIGIT_FIELDS:
         digits = text.replace(" ", "")
-        if spec.name in DIGIT_FIELDS:
+        if spec.name in DIGIT_FIELDS:  # a number has no comma: words after one are specks
+            digits = text.split(",")[0].replace(" ", "") if re.search(r"\d\s*,\s*\D", text) else digits
             digits = digits.strip(".,;:'")
         digits = digits.translate(_LOOKALIKE_DIGITS)
         if digits != text.replace(" ", ""):
@@ -355,7 +378,7 @@ def correct(spec, text: str, confs: list[float], on,
         if not ok:
             return text, min(conf, 0.2), ["invalid"]
         return digits, conf, flags
-    fixed = _capital_i(_punctuation(_unquote(text))).rstrip(",;:-– ")
+    fixed = _capital_i(_punctuation(_unquote(text))).strip(",;:-– ")  # no line begins or ends with these
     if spec.name in DOCTOR_FIELDS:
         fixed = _DOCTOR_TITLE.sub("Dr. ", fixed)
     if fixed != text:
@@ -363,17 +386,32 @@ def correct(spec, text: str, confs: list[float], on,
     return fixed, conf, flags
 
 
+def _read_missed(img: np.ndarray) -> tuple[str, list[float]] | None:
+    """A line the stacked run read nothing of, read on its own; then black and white (Otsu: a grey
+    haze over the whole line, carbon or JPEG, can make tesseract's own threshold take it for one
+    dark patch) and with its speckle smoothed (median). Specks read so are unsure: such a reading
+    is kept only when tesseract is sure enough of it."""
+    line = ocr_line(img)
+    if line is not None:
+        return line
+    for other in (cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], cv2.medianBlur(img, 3)):
+        line = ocr_line(other)
+        if line is not None and _mean(line[1]) >= OTSU_SURE:
+            return line
+    return None
+
+
 def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, Any]]:
     """Every text field of a page: name -> {raw, confs, ink, code} (fields without writing: raw
     ''); `code` is the CAS code whose rendering in the printer's `font` matches the line best; a line
     whose reading the printer's rendering can test (formproc.scan.printfit) also has its `line`
-    image (float 0-1 ink at TEXT_PX_PER_MM)."""
+    image (float 0-1 ink at TEXT_PX_PER_MM) and the pixels `blanked` there (the form's rule)."""
     from formproc import catalogs
 
     images, out = [], {}
     cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
     for s in specs:
-        img, share = line_image(s, page)
+        img, share, blanked = line_image(s, page)
         out[s.name] = {"raw": "", "confs": [], "ink": share, "code": None}
         if img is not None:
             images.append((s.name, img))
@@ -381,17 +419,13 @@ def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, A
             if s.name in CAS_FIELDS:
                 out[s.name]["code"] = match_code(ink, cas, font, s.size or 9, TEXT_PX_PER_MM)
             elif not getattr(s, "preprinted", False):  # kept for putting a printed reading to the test
-                out[s.name]["line"] = ink
+                out[s.name]["line"], out[s.name]["blanked"] = ink, blanked
     if images:
         for name, (text, confs) in ocr_lines(images).items():
             out[name]["raw"], out[name]["confs"] = text, confs
         missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01]
         for name, img in missed[:MAX_RETRIES]:
-            line = ocr_line(img)
-            if line is None:  # black and white (Otsu): a grey haze over the whole line (carbon, JPEG)
-                # can make tesseract's own threshold take it for one dark patch; specks read so are unsure
-                line = ocr_line(cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1])
-                line = line if line is not None and _mean(line[1]) >= OTSU_SURE else None
+            line = _read_missed(img)
             if line is not None:
                 out[name]["raw"], out[name]["confs"] = line
         # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
