@@ -217,12 +217,13 @@ def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) ->
     # entry: (probability, value, phase: 0 before / 1 inside / 2 after the value, grammar state)
     beam: list[tuple[float, str, int, Any]] = [(1.0, "", 0, None)]
     dropped = 0.0
-    # a CNP is 13 digits or none: in one that is written, a box read as blank holds a digit the
-    # recogniser missed (a 1 in a fine pen), so every digit stays possible there
+    # a CNP is 13 digits or none: in one that is written, a box the recogniser read as blank holds
+    # a digit it missed (a 1 in a fine pen), so every digit stays possible there (a box without
+    # candidates stays blank: nothing was seen in it)
     written = spec.name in _CNP_FIELDS and sum(not c.blank for c in read.cells) > len(read.cells) // 2
     for cell in read.cells:
         options = [(ch, q * (1 - EPSILON)) for ch, q in cell.candidates] or [(" ", 1.0)]
-        if written and cell.blank:
+        if written and cell.candidates and cell.blank:
             listed = {ch for ch, _ in options}
             options += [(d, EPSILON / len(DIGITS)) for d in DIGITS if d not in listed]
         other = max(0.0, 1.0 - sum(q for _, q in options))
