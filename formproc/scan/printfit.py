@@ -34,6 +34,7 @@ LOOKALIKES = {
     "0": "8", "1": "7", "7": "1", "3": "5", "5": "63", "6": "5", "4": "1", "8": "0",
 }
 KEPT = ".,-"  # characters never dropped
+SIGNS = ".,;:-\"'()„“”"  # signs around a word's letters, left out when it is looked up
 WEIGHTS = (0, 2, 4, 6, 8)  # stroke thickenings tried (px at SCALE): toner spread, ink bleed, blur
 GLYPH_PAD = 24  # px (at SCALE) around a cached character: room for overhangs and thickening
 SCALE = 4  # renderings are drawn this many times larger, then reduced (anti-aliasing as scanned)
@@ -125,7 +126,7 @@ def _known_near(word: str) -> set[str]:
     """Known words (formproc.scan.lexicon) near a word's letters, with its leading and trailing
     signs kept ("Spitalui," -> "Spitalul,"); in a compound, near each of its parts ("Ciuj-Napoca");
     none when the word is known."""
-    core = word.strip(".,;:-\"'()„“”")
+    core = word.strip(SIGNS)
     if not core:
         return set()
     lead, tail = word[:word.index(core)], word[word.index(core) + len(core):]
@@ -218,42 +219,48 @@ def _best(ink: np.ndarray, seen: np.ndarray, font: ImageFont.FreeTypeFont, words
     known_ones = [w for w in pool if misfit[w] <= misfit[words[k]] * (1 + slack) and (not w or _is_known(w))]
     if known_ones:
         thin = {w: gain * _draw(w + after, font, width, THIN) for w in known_ones + [words[k]]}
-        shown = {w: _shown(window, seen[rows, base:right], drawn[words[k]], thin[words[k]], thin[w])
-                 for w in known_ones}
+        spot = _spot(window, drawn[words[k]])
+        shown = {w: _shown(window, seen[rows, base:right], spot, thin[words[k]], thin[w]) for w in known_ones}
         top = max(shown, key=shown.__getitem__)
         if shown[top] >= LOCAL_MARGIN:
             return Choice(top, misfit[top], misfit[words[k]], True)
     return Choice(best, misfit[best], misfit[words[k]])
 
 
+def _spot(window: np.ndarray, rendering: np.ndarray) -> tuple[slice, slice] | None:
+    """Where in the window a rendering fits best (least squared difference); None when it is larger."""
+    if rendering.shape[0] > window.shape[0] or rendering.shape[1] > window.shape[1]:
+        return None
+    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(window, rendering, cv2.TM_SQDIFF))
+    return slice(y, y + rendering.shape[0]), slice(x, x + rendering.shape[1])
+
+
 def _reading_where_unseen(window: np.ndarray, seen: np.ndarray, reading: np.ndarray) -> np.ndarray:
     """The window's ink with the reading's rendering (where it fits best) put where the ink is not
     `seen`: what cannot be seen speaks for no spelling but the one read."""
-    if seen.all() or reading.shape[0] > window.shape[0] or reading.shape[1] > window.shape[1]:
+    spot = None if seen.all() else _spot(window, reading)
+    if spot is None:
         return window
-    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(window, reading, cv2.TM_SQDIFF))
     out = window.copy()
-    spot = (slice(y, y + reading.shape[0]), slice(x, x + reading.shape[1]))
     out[spot][~seen[spot]] = reading[~seen[spot]]
     return out
 
 
 def _is_known(word: str) -> bool:
     """Whether a word's letters (signs around them aside) are a word of the language."""
-    core = word.strip(".,;:-\"'()„“”")
+    core = word.strip(SIGNS)
     return bool(core) and all(part and known(part) for part in core.split("-"))
 
 
-def _shown(window: np.ndarray, seen: np.ndarray, placed: np.ndarray, reading: np.ndarray,
+def _shown(window: np.ndarray, seen: np.ndarray, spot: tuple[slice, slice] | None, reading: np.ndarray,
            variant: np.ndarray) -> float:
     """The share of the misfit, where the (thin) renderings of the reading and a variant differ and
-    the ink is `seen`, that the variant removes; both where the reading's rendering `placed` fits."""
-    if placed.shape[0] > window.shape[0] or placed.shape[1] > window.shape[1]:
+    the ink is `seen`, that the variant removes; both at the `spot` where the reading fits (_spot)."""
+    if spot is None:
         return 0.0
-    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(window, placed, cv2.TM_SQDIFF))
-    patch = window[y:y + placed.shape[0], x:x + placed.shape[1]]
+    patch = window[spot]
     differ = np.abs(reading - variant) > DIFFER * max(float(reading.max()), 1e-6)
-    differ &= seen[y:y + placed.shape[0], x:x + placed.shape[1]]
+    differ &= seen[spot]
     before = float(((patch - reading) ** 2)[differ].sum())
     after = float(((patch - variant) ** 2)[differ].sum())
     return 1 - after / before if before > 0 else 0.0
