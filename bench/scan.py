@@ -8,8 +8,10 @@ rotation incl. upside down, scale, perspective, blur, noise, JPEG), scans them w
 formproc.scan and compares with the truth through formproc.fieldvalues.to_form. The naive
 baseline runs tesseract on each field crop of the same registered page (boxes and text,
 `--psm 7`, no recogniser, no constraints) and reads checkboxes by plain darkness; it is slow, so
-it runs on the first `--baseline-pages` pages. Last, a few pages are timed one at a time against
-one plain `tesseract` run over the same whole page (the issue's per-page speed bound).
+it runs on the first `--baseline-pages` pages. Last, a few pages are timed one at a time, in
+turns with one plain `tesseract` run over the same whole page (the issue's per-page speed bound):
+wall time, and CPU time (formproc's own and its tesseract runs'; a scan reads the boxes while its
+text lines' tesseract run works, so it may use two cores at once).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -88,21 +91,27 @@ def _baseline(args: tuple[str, str]) -> dict:
     return out
 
 
-def _plain_tesseract(path: str) -> float:
-    """Seconds of one plain `tesseract` run (ron, one thread) over the whole page image."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (tesseract) so far."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _plain_tesseract(path: str) -> tuple[float, float]:
+    """Seconds (wall, CPU) of one plain `tesseract` run (ron, one thread) over the whole page image."""
     import subprocess
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     subprocess.run(["tesseract", path, "-", "-l", "ron"], capture_output=True, check=False,
                    env={**os.environ, "OMP_THREAD_LIMIT": "1"}, timeout=600)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
-def _timed_scan(path: str) -> float:
-    """Seconds of one scan of a page, in this process."""
-    start = time.perf_counter()
+def _timed_scan(path: str) -> tuple[float, float]:
+    """Seconds (wall, CPU incl. its tesseract runs) of one scan of a page, in this process."""
+    start, cpu = time.perf_counter(), _cpu()
     _scan(path)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def _form(record, spec):
@@ -221,10 +230,14 @@ def main() -> None:
     nt = min(args.tesseract_pages, len(paths))
     if nt:
         _timed_scan(paths[0])  # warm: reference blank, model, templates
-        ours = [_timed_scan(p) for p in paths[:nt]]
-        plain = [_plain_tesseract(p) for p in paths[:nt]]
-        print(f"\nper page, one process, first {nt} pages: formproc scan {sum(ours) / nt:.2f}s, "
-              f"plain `tesseract PAGE - -l ron` {sum(plain) / nt:.2f}s")
+        ours, plain = [], []
+        for p in paths[:nt]:  # page by page, in turns: a machine's drift touches both alike
+            ours.append(_timed_scan(p))
+            plain.append(_plain_tesseract(p))
+        slower = sum(o[0] > t[0] for o, t in zip(ours, plain))
+        print(f"\nper page, one process, first {nt} pages, in turns: formproc scan {sum(o[0] for o in ours) / nt:.2f}s "
+              f"(CPU {sum(o[1] for o in ours) / nt:.2f}s), plain `tesseract PAGE - -l ron` {sum(t[0] for t in plain) / nt:.2f}s "
+              f"(CPU {sum(t[1] for t in plain) / nt:.2f}s); formproc slower on {slower} of {nt} pages")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import cv2
+import pytest
 import numpy as np
 
 from formproc.layout import load_template
 from formproc.scan.clean import channel_darkness, writing_gate
-from formproc.scan.glyphs import PRINTED_MATCH, candidates, match_cell, templates
+from formproc.scan.glyphs import PAD, PRINTED_MATCH, SHIFT, candidates, match_cell, templates, writing
 from formproc.scan.read import strike_score
 from formproc.scan.register import reference_for, register
 from formproc.scan.text import TEXT_PX_PER_MM, _cas_code, correct, writing_region
@@ -53,18 +54,39 @@ def test_font_matcher_reads_printed_cells_and_rejects_hand_shapes():
         cell[y:y + g.shape[0], x:x + g.shape[1]] = g
         cell = np.clip(cv2.GaussianBlur(cell, (0, 0), 0.7) + rng.normal(0, 0.05, cell.shape), 0, 1)
         cell[2, 3] = 1.0  # a speck of stamp beside the glyph does not matter
-        scores = match_cell(cell, glyphs, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        scores = match_cell(writing(cell), TPL.drawing.font, 11.0, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         assert candidates(scores)[0][0] == ch and max(scores.values()) > PRINTED_MATCH
     # a hand-drawn cross is not a printed character
     cross = np.zeros((48, 40), np.float32)
     cv2.line(cross, (8, 10), (32, 38), 1.0, 3)
     cv2.line(cross, (30, 8), (10, 40), 1.0, 3)
-    assert max(match_cell(cross, glyphs, "0123456789").values()) < PRINTED_MATCH
+    assert max(match_cell(writing(cross), TPL.drawing.font, 11.0, "0123456789").values()) < PRINTED_MATCH
     # a part of a glyph (the bar of an E) is not the whole glyph "-"
     e = np.zeros((48, 40), np.float32)
     g = glyphs["E"]
     e[10:10 + g.shape[0], 8:8 + g.shape[1]] = g
-    assert candidates(match_cell(e, glyphs, "E-F"))[0][0] == "E"
+    assert candidates(match_cell(writing(e), TPL.drawing.font, 11.0, "E-F"))[0][0] == "E"
+
+
+def test_font_matcher_scores_are_opencvs_normalised_correlation():
+    """The batched correlation gives what cv2.TM_CCOEFF_NORMED gives, glyph by glyph."""
+    glyphs = templates(TPL.drawing.font, 11.0)
+    rng = np.random.default_rng(3)
+    ink = np.clip(cv2.GaussianBlur(np.pad(glyphs["8"], ((3, 5), (4, 2))), (0, 0), 0.8)
+                  + rng.normal(0, 0.05, (glyphs["8"].shape[0] + 8, glyphs["8"].shape[1] + 6)), 0, 1)
+    tight = writing(ink.astype(np.float32))
+    scores = match_cell(tight, TPL.drawing.font, 11.0, "0123456789MW-")
+    assert set(scores) == set("0123456789MW-")
+    for ch, score in scores.items():
+        t = glyphs[ch]
+        h, w = max(t.shape[0], tight.shape[0] + 2 * PAD), max(t.shape[1], tight.shape[1] + 2 * PAD)
+        canvas = np.zeros((h + 2 * SHIFT, w + 2 * SHIFT), np.float32)
+        y, x = (canvas.shape[0] - tight.shape[0]) // 2, (canvas.shape[1] - tight.shape[1]) // 2
+        canvas[y:y + tight.shape[0], x:x + tight.shape[1]] = tight
+        centred = np.zeros((h, w), np.float32)
+        y, x = (h - t.shape[0]) // 2, (w - t.shape[1]) // 2
+        centred[y:y + t.shape[0], x:x + t.shape[1]] = t
+        assert score == pytest.approx(cv2.matchTemplate(canvas, centred, cv2.TM_CCOEFF_NORMED).max(), abs=1e-5)
 
 
 def test_strike_line_scores_above_a_blot():

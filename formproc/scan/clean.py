@@ -73,7 +73,11 @@ def _background(channel: np.ndarray) -> np.ndarray:
 def channel_darkness(channel: np.ndarray) -> np.ndarray:
     """Darkness (0-1) of one colour channel against the paper under it."""
     ch = channel.astype(np.float32)
-    return np.clip(1.0 - ch / np.maximum(_background(ch), 1.0), 0.0, 1.0)
+    bg = _background(ch)
+    np.maximum(bg, 1.0, out=bg)
+    np.divide(ch, bg, out=ch)
+    np.subtract(1.0, ch, out=ch)
+    return np.clip(ch, 0.0, 1.0, out=ch)
 
 
 def writing_gate(dark_red: np.ndarray, dark_green: np.ndarray, dark_blue: np.ndarray) -> np.ndarray:
@@ -81,19 +85,27 @@ def writing_gate(dark_red: np.ndarray, dark_green: np.ndarray, dark_blue: np.nda
     carbon darken the blue channel by at least ~0.4 of the red, the saturated stamp-pad blue by
     ~0.1; the pink rosette darkens the green channel several times more than the red, writing at
     most ~1.2 times. The channels are smoothed first, so that JPEG colour subsampling at stroke
-    edges does not decide."""
+    edges does not decide. (Computed in place: a page is large.)"""
     r = np.maximum(cv2.GaussianBlur(dark_red, (0, 0), 1.0), 0.03)
-    g = cv2.GaussianBlur(dark_green, (0, 0), 1.0)
-    b = cv2.GaussianBlur(dark_blue, (0, 0), 1.0)
-    not_stamp = np.clip((b / r - STAMP_RATIO) / 0.12, 0.0, 1.0)
-    not_rosette = np.clip(ROSETTE_RATIO - g / r, 0.0, 1.0)
-    return not_stamp * not_rosette
+    not_stamp = cv2.GaussianBlur(dark_blue, (0, 0), 1.0)
+    np.divide(not_stamp, r, out=not_stamp)
+    not_stamp -= STAMP_RATIO
+    not_stamp /= 0.12
+    np.clip(not_stamp, 0.0, 1.0, out=not_stamp)
+    not_rosette = cv2.GaussianBlur(dark_green, (0, 0), 1.0)
+    np.divide(not_rosette, r, out=not_rosette)
+    np.subtract(ROSETTE_RATIO, not_rosette, out=not_rosette)
+    np.clip(not_rosette, 0.0, 1.0, out=not_rosette)
+    not_stamp *= not_rosette
+    return not_stamp
 
 
 def writing_darkness(rgb: np.ndarray) -> np.ndarray:
     """Red-channel darkness of the writing, with stamp ink and the rosette gated out by colour."""
     d_r, d_g, d_b = (channel_darkness(rgb[:, :, c]) for c in range(3))
-    return d_r * writing_gate(d_r, d_g, d_b)
+    gate = writing_gate(d_r, d_g, d_b)
+    gate *= d_r
+    return gate
 
 
 def form_mask(reference_gray: np.ndarray) -> np.ndarray:

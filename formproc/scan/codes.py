@@ -54,15 +54,17 @@ def match_code(ink: np.ndarray, codes: list[str], font_name: str, size_pt: float
     pad = int(2 * px_per_mm)  # the writing's extent and a little more: shorter to search
     line = np.ascontiguousarray(ink[:, max(0, cols[0] - pad):cols[-1] + pad + 1], dtype=np.float32)
     line = cv2.GaussianBlur(line, (0, 0), BLUR)
+    sums = cv2.integral(line, sdepth=cv2.CV_64F)
     best: dict[str, float] = {}
     for code in codes:
         for s in SCALES:
             tpl = _blurred(code, font_name, round(size_pt * s, 2), px_per_mm)
-            if tpl.shape[0] > line.shape[0] or tpl.shape[1] > line.shape[1]:
+            h, w = tpl.shape
+            if h > line.shape[0] or w > line.shape[1]:
                 continue
             score = cv2.matchTemplate(line, tpl, cv2.TM_CCOEFF_NORMED)
             # only where the line holds about as much ink as the code (flat windows correlate freely)
-            held = cv2.matchTemplate(line, np.ones_like(tpl), cv2.TM_CCORR)
+            held = sums[h:, w:] - sums[:-h, w:] - sums[h:, :-w] + sums[:-h, :-w]
             score = np.where(np.isfinite(score) & (held >= 0.5 * float(tpl.sum())), score, -1.0)
             best[code] = max(best.get(code, -1.0), float(score.max()))
     if not best:

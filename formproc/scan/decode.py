@@ -20,6 +20,7 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass, field as dc_field
 from datetime import date
+from operator import itemgetter
 from typing import Any, Callable
 
 from formproc import catalogs
@@ -205,6 +206,9 @@ def valid_share(spec) -> float:
     return 1.0
 
 
+_probability = itemgetter(0)  # of a beam entry
+
+
 def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) -> tuple[list[tuple[str, float]], float]:
     """The field's readings that its grammar allows, most probable first, and the probability mass
     not looked at: readings through characters outside a box's candidates (each box keeps
@@ -251,11 +255,14 @@ def beam_candidates(spec, read: FieldRead, on: date, width: int = BEAM_WIDTH) ->
                 grown.setdefault((nxt[2], nxt[3]), []).append(nxt)
         merged: list[tuple[float, str, int, Any]] = []
         for group in grown.values():
-            group.sort(key=lambda e: -e[0])
-            merged += group[:PER_STATE]
-            dropped += sum(e[0] for e in group[PER_STATE:])
-        merged.sort(key=lambda e: -e[0])
-        dropped += sum(e[0] for e in merged[width:])
+            if len(group) > PER_STATE:  # (a stable sort: ties keep their order, sorted here or below)
+                group.sort(key=_probability, reverse=True)
+                dropped += sum(e[0] for e in group[PER_STATE:])
+                del group[PER_STATE:]
+            merged += group
+        merged.sort(key=_probability, reverse=True)
+        if len(merged) > width:
+            dropped += sum(e[0] for e in merged[width:])
         beam = merged[:width]
     ok = validator(spec, on)
     found: dict[str, float] = {}

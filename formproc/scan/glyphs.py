@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw, ImageFont
 
 from formproc.errors import InputError
@@ -145,27 +146,50 @@ def _centred(img: np.ndarray, h: int, w: int) -> np.ndarray:
     return out
 
 
-def match_cell(ink: np.ndarray, glyphs: dict[str, np.ndarray], allowed: str) -> dict[str, float]:
-    """The normalised correlation (-1..1) of each allowed character with a cell's writing: both
-    centred on the same canvas (so a glyph must explain all of the ink, not a part of it), the
-    best of small shifts."""
+def writing(ink: np.ndarray) -> np.ndarray | None:
+    """A cell's writing cropped tight (float32), specks beside it (stamp and rosette remnants)
+    dropped so that they do not stretch its extent; None for a cell without ink."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.3).astype(np.uint8), connectivity=8)
     if n < 2:
-        return {}
-    # specks (stamp and rosette remnants) beside the glyph must not stretch its extent
+        return None
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= SPECK * areas.max()) + 1
-    ys, xs = np.nonzero(np.isin(labels, keep))
-    clean = np.where(np.isin(labels, keep), ink, 0.0)
-    tight = clean[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
-    scores = {}
+    kept = np.isin(labels, np.flatnonzero(areas >= SPECK * areas.max()) + 1)
+    ys, xs = np.nonzero(kept)
+    return np.where(kept, ink, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+
+
+@lru_cache(maxsize=4096)
+def _bank(font_name: str, size_pt: float, allowed: str, shape: tuple[int, int]) -> list[tuple[int, int, list[str], np.ndarray]]:
+    """The allowed characters' templates for writing of a `shape`, grouped by the canvas they share:
+    (h, w, characters, rows of centred templates less their mean, over their norm)."""
+    glyphs = templates(font_name, size_pt)
+    groups: dict[tuple[int, int], list[str]] = {}
     for ch in allowed:
-        t = glyphs.get(ch)
-        if t is None:
-            continue
-        h, w = max(t.shape[0], tight.shape[0] + 2 * PAD), max(t.shape[1], tight.shape[1] + 2 * PAD)
-        canvas = _centred(tight, h + 2 * SHIFT, w + 2 * SHIFT)
-        scores[ch] = float(cv2.matchTemplate(canvas, _centred(t, h, w), cv2.TM_CCOEFF_NORMED).max())
+        if ch in glyphs:
+            t = glyphs[ch]
+            size = (max(t.shape[0], shape[0] + 2 * PAD), max(t.shape[1], shape[1] + 2 * PAD))
+            groups.setdefault(size, []).append(ch)
+    bank = []
+    for (h, w), chars in groups.items():
+        rows = np.stack([_centred(glyphs[ch], h, w).ravel() for ch in chars]).astype(np.float64)
+        rows -= rows.mean(axis=1, keepdims=True)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        bank.append((h, w, chars, rows))
+    return bank
+
+
+def match_cell(tight: np.ndarray, font_name: str, size_pt: float, allowed: str) -> dict[str, float]:
+    """The normalised correlation (-1..1, as cv2.TM_CCOEFF_NORMED) of each allowed character of the
+    printer's font with a cell's `writing`: both centred on the same canvas (so a glyph must
+    explain all of the ink, not a part of it), the best of shifts up to SHIFT px."""
+    scores: dict[str, float] = {}
+    for h, w, chars, rows in _bank(font_name, size_pt, allowed, tight.shape):
+        windows = sliding_window_view(_centred(tight, h + 2 * SHIFT, w + 2 * SHIFT), (h, w))
+        windows = windows.reshape(-1, h * w).astype(np.float64)
+        spread = np.sqrt(np.maximum((windows * windows).sum(axis=1) - windows.sum(axis=1) ** 2 / (h * w), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(spread[:, None] > 1e-9, (windows @ rows.T) / spread[:, None], 0.0)
+        scores.update(zip(chars, np.clip(r, -1.0, 1.0).max(axis=0).tolist()))
     return scores
 
 

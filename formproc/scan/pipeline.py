@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field as dc_field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
+from threadpoolctl import ThreadpoolController
 
 from formproc.errors import InputError
 from formproc.model import Certificate
@@ -162,9 +164,21 @@ def writing_areas(template) -> list[tuple[int, int, int, int]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def scan_page(page: Page, template_name: str | None = None, keep_ink: bool = False) -> PageResult:
     """Register, clean, read and decode one page; with `keep_ink` the result keeps the cleaned
-    page (large: only for one page at a time)."""
+    page (large: only for one page at a time). numpy's BLAS works on one thread meanwhile: its
+    small products gain nothing from more, and its spare threads would take the cores from
+    tesseract, which reads the text lines while the boxes are read, and from the other workers."""
+    with _blas().limit(limits=1, user_api="blas"):
+        return _scan_page(page, template_name, keep_ink)
+
+
+def _scan_page(page: Page, template_name: str | None, keep_ink: bool) -> PageResult:
     from formproc.layout import load_template, template_for_date
 
     explicit = template_name is not None

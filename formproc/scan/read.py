@@ -23,11 +23,11 @@ import numpy as np
 from formproc.render.printing import box_font_size
 from formproc.scan.clean import INK_LEVEL, CleanPage, channel_darkness, writing_darkness
 from formproc.scan.codes import CodeMatch
-from formproc.scan.glyphs import PRINTED_MATCH, anchor_offsets, match_cell, placed_scores, placement, templates
+from formproc.scan.glyphs import PRINTED_MATCH, anchor_offsets, match_cell, placed_scores, placement, templates, writing
 from formproc.scan.glyphs import candidates as glyph_candidates
 from formproc.scan.icr import CellInk, Recogniser, blank_probability, normalise
 from formproc.scan.register import PX_PER_MM
-from formproc.scan.text import read_lines
+from formproc.scan.text import TextLines
 
 MARK = 0.07  # option coverage above which a box counts as marked
 PRINT_SCALES = (0.9, 1.0, 1.1)  # printed box font sizes tried, relative to the template's
@@ -146,6 +146,7 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
     page_font: tuple[str, float] | None = None  # (font, scale) once a printed field with letters showed it
     tried: dict[tuple[str, float], float] = {}  # letter fields' fits to each (font, scale), summed
     fits: dict[str, tuple[tuple[str, float], dict, dict]] = {}
+    tights = {key: writing(crop) for key, crop in crops.items()}
     for spec in specs:
         fr, allowed = out[spec.name], charset(spec)
         written = [i for i in range(len(fr.cells)) if (spec.name, i) in crops]
@@ -154,12 +155,12 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
             continue
         choice = page_font
         if choice is None:  # which font, at which size (printers and scanners scale a little)
-            by_font = _font_fits(spec, [crops[(spec.name, i)] for i in written[:3]], box_fonts, allowed)
+            by_font = _font_fits(spec, [tights[(spec.name, i)] for i in written[:3]], box_fonts, allowed)
             choice = max(by_font, key=by_font.__getitem__)
             if len(allowed) > 12:  # digits look alike in the fonts: letters tell them apart
                 for key, fit in by_font.items():
                     tried[key] = tried.get(key, 0.0) + fit
-        fits[spec.name] = _print_fit(spec, fr, crops, written, choice, allowed)
+        fits[spec.name] = _print_fit(spec, fr, tights, written, choice, allowed)
         if page_font is None and fr.writing == "print" and len(allowed) > 12:
             page_font = choice
     doubtful = [s for s in specs if s.name in fits and out[s.name].writing == "hand"
@@ -168,7 +169,7 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
         page_font = max(tried, key=tried.__getitem__)
         for spec in doubtful:
             if fits[spec.name][0] != page_font:
-                fits[spec.name] = _print_fit(spec, out[spec.name], crops, list(fits[spec.name][2]),
+                fits[spec.name] = _print_fit(spec, out[spec.name], tights, list(fits[spec.name][2]),
                                              page_font, charset(spec))
 
     def places(spec, chars: Callable[[int], str]) -> list[tuple[float, float] | None]:
@@ -202,30 +203,34 @@ def _read_prints(specs: list, out: dict[str, FieldRead], crops: dict, box_fonts:
             _use_print(spec, out[spec.name], crops, *fits[spec.name], charset(spec), where)
 
 
-def _font_fits(spec, cells: list[np.ndarray], box_fonts: tuple[str, ...],
+def _scores(tight: np.ndarray | None, font: str, size_pt: float, allowed: str) -> dict[str, float]:
+    return {} if tight is None else match_cell(tight, font, size_pt, allowed)
+
+
+def _font_fits(spec, tights: list[np.ndarray | None], box_fonts: tuple[str, ...],
                allowed: str) -> dict[tuple[str, float], float]:
-    """How well a few cells match each printer's font at each size: (font, scale) -> mean best correlation."""
+    """How well a few cells' writing matches each printer's font at each size: (font, scale) -> mean best correlation."""
     nominal = box_font_size(spec)
     out = {}
     for box_font in box_fonts:
         for scale in PRINT_SCALES:
-            glyphs = templates(box_font, round(nominal * scale, 2))
-            out[(box_font, scale)] = float(np.mean([max(match_cell(c, glyphs, allowed).values(), default=0.0)
-                                                    for c in cells]))
+            size = round(nominal * scale, 2)
+            out[(box_font, scale)] = float(np.mean([max(_scores(t, box_font, size, allowed).values(), default=0.0)
+                                                    for t in tights]))
     return out
 
 
-def _print_fit(spec, fr: FieldRead, crops: dict, written: list[int], choice: tuple[str, float],
+def _print_fit(spec, fr: FieldRead, tights: dict, written: list[int], choice: tuple[str, float],
                allowed: str) -> tuple[tuple[str, float], dict, dict]:
     """Match a boxed field's written cells to the printer's font (`choice`: font, scale) and read it
     as print when they match well; the choice, its glyphs and each written cell's scores."""
-    glyphs = templates(choice[0], round(box_font_size(spec) * choice[1], 2))
-    scores = {i: match_cell(crops[(spec.name, i)], glyphs, allowed) for i in written}
+    size = round(box_font_size(spec) * choice[1], 2)
+    scores = {i: _scores(tights[(spec.name, i)], choice[0], size, allowed) for i in written}
     fit = float(np.median([max(sc.values(), default=0.0) for sc in scores.values()]))
     fr.print_match = max(0.0, fit)
     if fit >= PRINTED_MATCH:
         fr.writing = "print"
-    return choice, glyphs, scores
+    return choice, templates(choice[0], size), scores
 
 
 def _use_print(spec, fr: FieldRead, crops: dict, choice: tuple[str, float], glyphs: dict, scores: dict,
@@ -339,17 +344,16 @@ def read_options(spec, page: CleanPage) -> FieldRead:
     return fr
 
 
-def read_texts(specs: list, page: CleanPage, font: str) -> dict[str, FieldRead]:
-    """All text fields of a page in one tesseract run (formproc.scan.text); `font` is the printer's."""
+def _text_reads(specs: list, lines: dict[str, dict[str, Any]]) -> dict[str, FieldRead]:
+    """The text fields' reads from their lines (formproc.scan.text.TextLines)."""
     out = {}
     for s in specs:
         fr = FieldRead(s.name, s.kind, (s.x, s.y, s.w, s.h))
-        out[s.name] = fr
-    for name, line in read_lines(specs, page, font).items():
-        fr = out[name]
+        line = lines[s.name]
         fr.raw, fr.ink, fr.word_confidences, fr.code = line["raw"], line["ink"], line["confs"], line["code"]
         fr.line, fr.blanked = line.get("line"), line.get("blanked")
         fr.text_confidence = min(line["confs"]) / 100.0 if line["confs"] else 0.0
+        out[s.name] = fr
     return out
 
 
@@ -361,8 +365,9 @@ def read_page(template, page: CleanPage, model: Recogniser,
     printed = [f for f in template.fields if f.kind == "text" and getattr(f, "preprinted", False)]
     # the printer's box font, and its text font (which printing falls back to)
     fonts = tuple(dict.fromkeys((template.drawing.boxFont, template.drawing.font)))
-    out = read_boxes(boxes, page, model, charset, fonts)
-    out.update(read_texts(texts + printed, page, template.drawing.font))
+    with TextLines(texts + printed, page, template.drawing.font) as lines:  # the boxes are read while tesseract works
+        out = read_boxes(boxes, page, model, charset, fonts)
+        out.update(_text_reads(texts + printed, lines.result()))
     for f in template.fields:
         if f.kind in ("checkbox", "choice"):
             out[f.name] = read_options(f, page)

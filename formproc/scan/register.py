@@ -309,12 +309,13 @@ def register(rgb: np.ndarray, ref: Reference) -> Registration:
         shrink = 1.2 * max(ref.gray.shape) / max(ph, pw)
         src = cv2.resize(rgb, (int(pw * shrink), int(ph * shrink)), interpolation=cv2.INTER_AREA)
     to_src = np.diag([1 / shrink, 1 / shrink, 1.0])
-    warped = cv2.warpPerspective(src, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
-    fix = _refine(np.ascontiguousarray(warped[:, :, 0]), ref)
+
+    def warp(image: np.ndarray) -> np.ndarray:
+        return cv2.warpPerspective(image, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+    fix = _refine(warp(np.ascontiguousarray(src[:, :, 0])), ref)  # the red channel tells the fix
     if fix is not None:
         h_full = fix @ h_full
-        warped = cv2.warpPerspective(src, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
         method += "+refined"
-    return Registration(True, round(score, 3), method, h_full, warped)
+    return Registration(True, round(score, 3), method, h_full, warp(src))

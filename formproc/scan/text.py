@@ -7,7 +7,7 @@
   colour, the rosette's fine lines opened away inside its zone (JPEG loses their colour), and
   only runs of writing kept (`writing_region`). All lines of a page go to one tesseract run,
   stacked with wide gaps (`--psm 6`); a line that run missed or doubted is read again on its own
-  (`--psm 7`).
+  (`--psm 7`). tesseract works in the background (`TextLines`) while the page's boxes are read.
 - CAS fields: the line is also matched against every CAS code rendered in the printer's font
   (formproc.scan.codes); a printed code is taken from the match, tesseract's reading cross-checks it.
 - Corrections: a word-initial `l` before a lower-case letter where a capital is due is `I`
@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import cv2
@@ -171,10 +172,19 @@ def line_image(spec, page: CleanPage) -> tuple[np.ndarray | None, float, np.ndar
     return (255 - ink * 255).astype(np.uint8), share, blanked
 
 
+def _tesseract(img: np.ndarray, config: str) -> dict[str, list]:
+    """tesseract's (`ron`) words and boxes for a grey image, handed to it uncompressed (PNM: no
+    PNG to encode and decode)."""
+    import pytesseract
+    from PIL import Image
+
+    sheet = Image.fromarray(img)
+    sheet.format = "PPM"
+    return pytesseract.image_to_data(sheet, lang="ron", config=config, output_type=pytesseract.Output.DICT)
+
+
 def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list[float]]]:
     """One tesseract run over stacked line images: name -> (text, word confidences 0-100)."""
-    import pytesseract
-
     width = max(img.shape[1] for _, img in images) + 2 * GAP
     bands, spans, top = [np.full((GAP, width), 255, np.uint8)], [], GAP
     for name, img in images:
@@ -184,9 +194,7 @@ def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list
         spans.append((name, top, top + img.shape[0]))
         top += band.shape[0]
     sheet = np.vstack(bands)
-    data = pytesseract.image_to_data(sheet, lang="ron",
-                                     config="--psm 6 --oem 1 -c preserve_interword_spaces=1",
-                                     output_type=pytesseract.Output.DICT)
+    data = _tesseract(sheet, "--psm 6 --oem 1 -c preserve_interword_spaces=1")
     words: dict[str, list[tuple[tuple, int, str, float]]] = {}
     for i, word in enumerate(data["text"]):
         word = word.strip()
@@ -211,11 +219,8 @@ def ocr_lines(images: list[tuple[str, np.ndarray]]) -> dict[str, tuple[str, list
 
 def ocr_line(img: np.ndarray) -> tuple[str, list[float]] | None:
     """One line on its own (`--psm 7`): for a line the stacked run returned nothing for."""
-    import pytesseract
-
     padded = cv2.copyMakeBorder(img, GAP, GAP, GAP, GAP, cv2.BORDER_CONSTANT, value=255)
-    data = pytesseract.image_to_data(padded, lang="ron", config="--psm 7 --oem 1",
-                                     output_type=pytesseract.Output.DICT)
+    data = _tesseract(padded, "--psm 7 --oem 1")
     items = [((0,), 0, _letters(w.strip()), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip()]
     kept = _trim(items)
     if not kept:
@@ -401,39 +406,88 @@ def _read_missed(img: np.ndarray) -> tuple[str, list[float]] | None:
     return None
 
 
-def read_lines(specs: list, page: CleanPage, font: str) -> dict[str, dict[str, Any]]:
-    """Every text field of a page: name -> {raw, confs, ink, code} (fields without writing: raw
-    ''); `code` is the CAS code whose rendering in the printer's `font` matches the line best; a line
-    whose reading the printer's rendering can test (formproc.scan.printfit) also has its `line`
-    image (float 0-1 ink at TEXT_PX_PER_MM) and the pixels `blanked` there (the form's rule)."""
-    from formproc import catalogs
+class TextLines:
+    """A page's text lines read by tesseract, which works in processes of its own: the line images
+    are made at once, entering the context starts tesseract on them in the background (the caller
+    works meanwhile), `result()` matches the CAS codes and collects tesseract's readings."""
 
-    images, out = [], {}
-    cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
-    for s in specs:
-        img, share, blanked = line_image(s, page)
-        out[s.name] = {"raw": "", "confs": [], "ink": share, "code": None}
-        if img is not None:
-            images.append((s.name, img))
-            ink = (255.0 - img.astype(np.float32)) / 255.0
-            if s.name in CAS_FIELDS:
-                out[s.name]["code"] = match_code(ink, cas, font, s.size or 9, TEXT_PX_PER_MM)
-            elif not getattr(s, "preprinted", False):  # kept for putting a printed reading to the test
-                out[s.name]["line"], out[s.name]["blanked"] = ink, blanked
-    if images:
-        for name, (text, confs) in ocr_lines(images).items():
+    def __init__(self, specs: list, page: CleanPage, font: str) -> None:
+        self.font = font
+        self.images: list[tuple[str, np.ndarray]] = []
+        self.coded: list[tuple[Any, np.ndarray]] = []
+        self.out: dict[str, dict[str, Any]] = {}
+        for s in specs:
+            img, share, blanked = line_image(s, page)
+            self.out[s.name] = {"raw": "", "confs": [], "ink": share, "code": None}
+            if img is not None:
+                self.images.append((s.name, img))
+                ink = (255.0 - img.astype(np.float32)) / 255.0
+                if s.name in CAS_FIELDS:
+                    self.coded.append((s, ink))
+                elif not getattr(s, "preprinted", False):  # kept for putting a printed reading to the test
+                    self.out[s.name]["line"], self.out[s.name]["blanked"] = ink, blanked
+
+    def __enter__(self) -> "TextLines":
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.reading = self.pool.submit(self._read) if self.images else None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.pool.shutdown()
+
+    def _read(self) -> dict[str, tuple[str, list[float]]]:
+        """tesseract's lines: the stacked run, then, side by side, the lines it missed or doubted
+        read on their own (a missed line's reading kept if any, a doubted line's if surer)."""
+        read = ocr_lines(self.images)
+        missed = [(name, img) for name, img in self.images
+                  if name not in read and self.out[name]["ink"] > 0.01][:MAX_RETRIES]
+        doubtful = [(name, img) for name, img in self.images
+                    if name in read and min(read[name][1], default=0.0) < DOUBTFUL][:MAX_RETRIES]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            again = {name: pool.submit(_read_missed, img) for name, img in missed}
+            alone = {name: pool.submit(ocr_line, img) for name, img in doubtful}
+        for name, future in again.items():
+            if future.result() is not None:
+                read[name] = future.result()
+        for name, future in alone.items():
+            line = future.result()
+            if line is not None and _mean(line[1]) > _mean(read[name][1]):
+                read[name] = line
+        return read
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        """Every text field: name -> {raw, confs, ink, code} (fields without writing: raw ''); `code`
+        is the CAS code whose rendering in the printer's font matches the line best; a line whose
+        reading the printer's rendering can test (formproc.scan.printfit) also has its `line` image
+        (float 0-1 ink at TEXT_PX_PER_MM) and the pixels `blanked` there (the form's rule)."""
+        from formproc import catalogs
+
+        if self.reading is None:
+            return self.out
+        cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
+        for s, ink in self.coded:
+            self.out[s.name]["code"] = match_code(ink, cas, self.font, s.size or 9, TEXT_PX_PER_MM)
+        for name, (text, confs) in self.reading.result().items():
+            self.out[name]["raw"], self.out[name]["confs"] = text, confs
+        return self.out
+        cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
+        for s, ink in self.coded:
+            out[s.name]["code"] = match_code(ink, cas, self.font, s.size or 9, TEXT_PX_PER_MM)
+        for name, (text, confs) in self.stacked.result().items():
             out[name]["raw"], out[name]["confs"] = text, confs
-        missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01]
-        for name, img in missed[:MAX_RETRIES]:
-            line = _read_missed(img)
+        missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01][:MAX_RETRIES]
+        # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
+        retried = {name for name, _ in missed}
+        doubtful = [(name, img) for name, img in images if name not in retried
+                    and out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL][:MAX_RETRIES]
+        again = {name: self.pool.submit(_read_missed, img) for name, img in missed}
+        alone = {name: self.pool.submit(ocr_line, img) for name, img in doubtful}
+        for name, future in again.items():
+            line = future.result()
             if line is not None:
                 out[name]["raw"], out[name]["confs"] = line
-        # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
-        retried = {name for name, _ in missed[:MAX_RETRIES]}
-        doubtful = [(name, img) for name, img in images if name not in retried
-                    and out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL]
-        for name, img in doubtful[:MAX_RETRIES]:
-            line = ocr_line(img)
+        for name, future in alone.items():
+            line = future.result()
             if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
                 out[name]["raw"], out[name]["confs"] = line
-    return out
+        return out
