@@ -83,3 +83,19 @@ def test_a_box_the_thin_pen_went_over_unread_leaves_the_new_value_unproven(templ
     found = read_page(Page("corectat.png", sample.image), template.name).corrections["diagCode"]
     assert found.style == "overwrite"
     assert found.new_text == "724" or found.new_confidence < 0.5
+
+
+def test_a_thin_pen_character_over_print_is_found_but_not_proven(template):
+    """diagCode 625 corrected to 627 in a thin hand (Klee): the 7 over the printed 5 holds less pen
+    ink than a character needs (a stamp's ring crossing a box leaves about as much), but the
+    recogniser is sure of it: the correction is found, with the new value, and left unproven."""
+    from formproc.scan import fonts
+
+    klee = next(f for f in fonts.available(fonts.HAND_FONTS) if "Klee" in f)
+    record = report_certificate(4, year=2025, month=3, diagCode="625", diagType="0", stencil="A12345")
+    sample = make_corrected(np.random.default_rng(3), template, record=record, fields=["diagCode"],
+                            values={"diagCode": "627"}, styles=("overwrite",), paraph=False, distort=False,
+                            copy="white", font=klee)
+    found = read_page(Page("corectat.png", sample.image), template.name).corrections["diagCode"]
+    assert (found.style, found.new_text, found.old_text) == ("overwrite", "627", "625")
+    assert found.new_confidence < 0.5

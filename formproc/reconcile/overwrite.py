@@ -10,7 +10,9 @@ the scanner's recogniser, the printed one under it by the printer's glyphs with 
 left out, and the field's grammar decides both values. A field filled in by hand (the payer's
 part) shows no print beside its pen, and a page filled in by hand (most of its boxes' writing is
 pen) is not looked at this way at all. A thin pen (under MIN_PEN_MM2 of ink in a box) is not
-told from a stamp's ring crossing the print, and is left to the comparison with the stored value.
+told from a stamp's ring crossing the print: it counts only where the recogniser is sure of its
+character, and the value it gives is then not proven (the comparison with the stored value and
+the user decide).
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ HAND_FILLED = 0.5  # share of the boxes' ink that is pen above which the page wa
 MIN_PEN_MM2 = 2.0  # pen ink in a box that makes a character (a stamp's ring crossing a box: ~1.6)
 MIN_PEN_HEIGHT = 0.5  # share of the box's height a pen character spans at least
 #: pen ink in a box too little to read as a character, but enough to be one in a thin pen (or a
-#: stamp's ring): the field's new value, read with that box as printed, is not proven
+#: stamp's ring): the field's new value, read with that box as printed, is not proven; read with
+#: the pen's character, when the recogniser is this sure of one (a thin 7 over a printed 2), it is
+#: not proven either
 UNSURE_PEN_MM2 = 1.0
+THIN_SURE = 0.99
 UNSURE_CAP = 0.45
 PRINT_UNDER = 0.4  # correlation of the ink beside the pen with a printer's glyph: print is under it
 PEN_SHARE = 0.2  # a written box whose ink is less than this share pen shows print
@@ -108,19 +113,25 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
         rows, cols = to_px(rect, PX)
         crop, mask = writing_in(pen, rect, spec.cell_width, side=0.0)
         height = np.ptp(np.nonzero(mask.any(axis=1))[0]) + 1 if mask.any() else 0
-        if mask.sum() < MIN_PEN_MM2 * PX * PX or height < MIN_PEN_HEIGHT * rect.h * PX:
-            unsure |= bool(mask.sum() >= UNSURE_PEN_MM2 * PX * PX)
+        area = mask.sum() / (PX * PX)
+        tall = height >= MIN_PEN_HEIGHT * rect.h * PX
+        read = read_char(model, tight(crop, mask), allowed, free=True) if tall and area >= UNSURE_PEN_MM2 else None
+        thin = False
+        if tall and area >= MIN_PEN_MM2:
+            if read is None:
+                continue
+        elif read is None or not read.candidates or read.candidates[0][1] < THIN_SURE:  # no character
+            unsure |= bool(area >= UNSURE_PEN_MM2)
             writing = clean[rows, cols] > INK_LEVEL
             printed_beside |= not scanned[i].blank and float((pen[rows, cols][writing] > 0).mean()
                                                              if writing.any() else 1.0) < PEN_SHARE
             continue
-        read = read_char(model, tight(crop, mask), allowed, free=True)
-        if read is None:
-            continue
+        else:  # a thin pen's character: the ink its mask misses beside its strokes is its own, not print
+            unsure = thin = True
         glyph_sets = glyph_sets or printed_fonts(template, spec)
         under = cv2.dilate((pen[rows, cols] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         printed, fit = printed_read(clean[rows, cols], under, glyph_sets, allowed)
-        printed_beside |= fit >= PRINT_UNDER
+        printed_beside |= fit >= PRINT_UNDER and not thin
         new_cells[i] = read
         old_cells[i] = printed if printed is not None and fit >= PRINT_UNDER else CellRead([], scanned[i].ink)
         reads.append(read)
