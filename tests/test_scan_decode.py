@@ -52,6 +52,22 @@ def test_cnp_with_impossible_birth_date_is_not_chosen():
     assert d.text == cnp
 
 
+def test_a_cnp_is_a_living_persons():
+    """Born after the certificate (2040) or over 120 years before it (1840): no patient's CNP, not
+    a reading the decoder chooses, nor a value the corrected samples are given."""
+    from formproc.scan.decode import validator
+
+    ok = validator(TPL.field("pid"), ON)
+    assert ok(make_cnp(date(1984, 3, 9), True, "22", 17))
+    assert ok(make_cnp(date(1984, 3, 9), True, "22", 17, foreign=True))
+    assert not ok(make_cnp(date(2040, 9, 2), True, "12", 208))
+    assert not ok(make_cnp(date(1840, 9, 2), True, "42", 208))
+    cnp = make_cnp(date(1940, 9, 2), True, "12", 208)  # its 2 read less likely than a 4 (born 1840)
+    cells = _sure(cnp)
+    cells[0] = [("4", 0.7), (cnp[0], 0.3)]
+    assert decode_boxes(TPL.field("pid"), _read("pid", cells), ON).text == cnp
+
+
 def test_a_digit_read_as_a_blank_box_inside_a_written_cnp_is_found():
     """A 1 in a fine pen leaves too little ink for the recogniser, which takes the box for empty
     and does not rank a 1 at all; a written CNP has a digit in every box, the check digit finds it."""

@@ -91,7 +91,7 @@ def validator(spec, on: date) -> Callable[[str], bool]:
     """The grammar of a boxed field as a predicate on its form text."""
     name, fmt = spec.name, getattr(spec, "format", None) or ""
     if name in _CNP_FIELDS:
-        return is_valid_cnp
+        return lambda t: is_valid_cnp(t) and born_plausibly(t, on)
     if name in _CUI_FIELDS:
         return lambda t: cui_problem(t) is None
     if name in _CATALOG_OF:
@@ -113,11 +113,18 @@ def validator(spec, on: date) -> Callable[[str], bool]:
 
 
 _CNP_WEIGHTS = (2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9)
+MAX_AGE = 120  # years: a CNP born earlier (the 1800s: first digit 3 or 4) is no living person's
 BEAM_WIDTH = 400  # partial readings kept per cell
 PER_STATE = 12  # of which at most this many share a grammar state (checksum residue)
 #: the chance that a box holds something other than the recogniser's candidates (model error
 #: beyond its own probabilities: unusual hands, stamp or line debris); calibrated on generated pages
 EPSILON = 0.08
+
+
+def born_plausibly(cnp: str, on: date) -> bool:
+    """Whether a CNP's birth date (either, for a foreign resident's) can be a living person's on a
+    certificate of day `on`: not after it, at most MAX_AGE years before."""
+    return any(on.year - MAX_AGE <= born.year and born <= on for born in cnp_birth_dates(cnp))
 
 
 def _cnp_step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
@@ -126,10 +133,8 @@ def _cnp_step(core: Any, i: int, ch: str, value: str, on: date) -> Any:
         return None
     if i == 0 and ch == "0":
         return None
-    if i == 6:
-        born = cnp_birth_dates(value + ch)
-        if not born or min(born) > on:
-            return None
+    if i == 6 and not born_plausibly(value + ch, on):
+        return None
     if i == 8 and (value + ch)[7:9] not in _COUNTIES:
         return None
     if i == 12:
