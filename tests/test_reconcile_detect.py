@@ -345,3 +345,14 @@ def test_empty_boxes_of_a_legible_field_stay_empty_on_a_noisy_copy():
     found = _read(sample, template).corrections["employeeCount"]
     assert found.new_text == "3059"
     assert found.old_text is not None and found.old_text.startswith("305")  # the struck 1: a guess
+
+
+def test_a_hole_in_a_hand_written_line_counts_its_lost_characters():
+    """A letter written over the form's print goes with the print: the step it leaves between its
+    neighbours is twice the line's usual one (CGMJX read CGMX, Kristi over "certificatului")."""
+    from formproc.reconcile.chars import lost
+
+    assert lost([37.0, 70.0, 100.0, 130.0, 160.0]) == 0
+    assert lost([43.0, 75.0, 105.0, 167.0]) == 1
+    assert lost([10.0, 40.0, 130.0, 160.0]) == 2
+    assert lost([10.0, 70.0]) == 0  # two characters: no usual step to tell by

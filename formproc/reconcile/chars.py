@@ -29,6 +29,7 @@ BROKEN_STROKE = 0.5  # mm between two blobs over each other that are one broken 
 SPILL = 0.8  # mm a hand-written character may run over the place it is written in
 REACH = 3.0  # mm around that place looked at to tell writing from ink reaching in from outside
 MAX_GLYPH_BOXES = 1.3  # a hand-written character is at most this many boxes wide
+LOST_STEP = 1.6  # a step between hand-written characters this many times the usual one lost one
 
 
 def bluish(rgb: np.ndarray, margin: int = 35) -> np.ndarray:
@@ -126,18 +127,32 @@ def tight(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def line_reads(model: Recogniser, clean: np.ndarray, rect: Rect, allowed: str, cell_width: float,
-               pen: np.ndarray) -> tuple[list[CellRead], float, float]:
-    """The characters written in a rectangle (left to right), the rectangle's ink share and the
-    share of that writing drawn with a pen (`pen_share`)."""
+               pen: np.ndarray) -> tuple[list[CellRead], float, float, int]:
+    """The characters written in a rectangle (left to right), the rectangle's ink share, the
+    share of that writing drawn with a pen (`pen_share`) and how many characters its spacing
+    says were lost (`lost`)."""
     crop, mask = writing_in(clean, rect, cell_width)
     if crop.size == 0:
-        return [], 0.0, 0.0
-    out = []
+        return [], 0.0, 0.0, 0
+    out, centres = [], []
     for glyph_mask in glyph_masks(mask.astype(np.uint8)):
         read = read_char(model, tight(crop, glyph_mask), allowed, free=True)
         if read is not None:
             out.append(read)
-    return out, float(mask.mean()), pen_share(pen, rect, cell_width, 1.0, mask)
+            xs = np.nonzero(glyph_mask.any(axis=0))[0]
+            centres.append((xs[0] + xs[-1]) / 2)
+    return out, float(mask.mean()), pen_share(pen, rect, cell_width, 1.0, mask), lost(centres)
+
+
+def lost(centres: list[float]) -> int:
+    """Characters missing from a hand-written line, by its spacing: a step between neighbours
+    LOST_STEP times the line's usual one or more (a letter written over the form's print, taken
+    away with it, leaves such a hole). Three characters at least are needed to know the usual step."""
+    steps = np.diff(centres)
+    if len(steps) < 2:
+        return 0
+    usual = float(np.median(steps))
+    return int(sum(round(step / usual) - 1 for step in steps if step >= LOST_STEP * usual))
 
 
 def pen_share(pen: np.ndarray, rect: Rect, cell_width: float, side: float, mask: np.ndarray) -> float:

@@ -419,11 +419,12 @@ def _by_line(spec: FieldSpec, zones: list[Zone], hand: np.ndarray, pen: np.ndarr
     """The new value as a line written beside the boxes (one reading per place)."""
     out = []
     for zone in zones:
-        reads, share, drawn = line_reads(model, hand, zone.rect, charset(spec), spec.cell_width, pen)
+        reads, share, drawn, missing = line_reads(model, hand, zone.rect, charset(spec), spec.cell_width, pen)
         if not reads or len(reads) > (spec.cells or 0):
             continue
         text, conf, flags = decode_cells(spec, reads, on)
-        out.append(_NewValue("strike", text, conf * sureness(reads), flags, zone.rect, share, drawn >= PEN_WRITING))
+        conf *= sureness(reads) * MISSING ** missing
+        out.append(_NewValue("strike", text, conf, flags, zone.rect, share, drawn >= PEN_WRITING))
     return out
 
 
