@@ -158,7 +158,7 @@ def writing(ink: np.ndarray) -> np.ndarray | None:
     return np.where(kept, ink, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)  # (a bank is up to ~0.4 MB)
 def _bank(font_name: str, size_pt: float, allowed: str, shape: tuple[int, int]) -> list[tuple[int, int, list[str], np.ndarray]]:
     """The allowed characters' templates for writing of a `shape`, grouped by the canvas they share:
     (h, w, characters, rows of centred templates less their mean, over their norm)."""
