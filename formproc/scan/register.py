@@ -310,12 +310,12 @@ def register(rgb: np.ndarray, ref: Reference) -> Registration:
         src = cv2.resize(rgb, (int(pw * shrink), int(ph * shrink)), interpolation=cv2.INTER_AREA)
     to_src = np.diag([1 / shrink, 1 / shrink, 1.0])
 
-    def warp(image: np.ndarray) -> np.ndarray:
-        return cv2.warpPerspective(image, h_full @ to_src, ref.size, flags=cv2.INTER_LINEAR,
+    def warp(image: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return cv2.warpPerspective(image, h @ to_src, ref.size, flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
 
-    fix = _refine(warp(np.ascontiguousarray(src[:, :, 0])), ref)  # the red channel tells the fix
+    fix = _refine(warp(np.ascontiguousarray(src[:, :, 0]), h_full), ref)  # the red channel tells the fix
     if fix is not None:
         h_full = fix @ h_full
         method += "+refined"
-    return Registration(True, round(score, 3), method, h_full, warp(src))
+    return Registration(True, round(score, 3), method, h_full, warp(src, h_full))

@@ -447,8 +447,9 @@ class TextLines:
             again = {name: pool.submit(_read_missed, img) for name, img in missed}
             alone = {name: pool.submit(ocr_line, img) for name, img in doubtful}
         for name, future in again.items():
-            if future.result() is not None:
-                read[name] = future.result()
+            line = future.result()
+            if line is not None:
+                read[name] = line
         for name, future in alone.items():
             line = future.result()
             if line is not None and _mean(line[1]) > _mean(read[name][1]):
@@ -470,24 +471,3 @@ class TextLines:
         for name, (text, confs) in self.reading.result().items():
             self.out[name]["raw"], self.out[name]["confs"] = text, confs
         return self.out
-        cas = list(dict.fromkeys(e.code for e in catalogs.catalog("cas").entries))
-        for s, ink in self.coded:
-            out[s.name]["code"] = match_code(ink, cas, self.font, s.size or 9, TEXT_PX_PER_MM)
-        for name, (text, confs) in self.stacked.result().items():
-            out[name]["raw"], out[name]["confs"] = text, confs
-        missed = [(name, img) for name, img in images if not out[name]["raw"] and out[name]["ink"] > 0.01][:MAX_RETRIES]
-        # lines the stacked run read with a doubtful word: read again on their own, the surer reading kept
-        retried = {name for name, _ in missed}
-        doubtful = [(name, img) for name, img in images if name not in retried
-                    and out[name]["raw"] and min(out[name]["confs"], default=0.0) < DOUBTFUL][:MAX_RETRIES]
-        again = {name: self.pool.submit(_read_missed, img) for name, img in missed}
-        alone = {name: self.pool.submit(ocr_line, img) for name, img in doubtful}
-        for name, future in again.items():
-            line = future.result()
-            if line is not None:
-                out[name]["raw"], out[name]["confs"] = line
-        for name, future in alone.items():
-            line = future.result()
-            if line is not None and _mean(line[1]) > _mean(out[name]["confs"]):
-                out[name]["raw"], out[name]["confs"] = line
-        return out
