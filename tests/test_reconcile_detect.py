@@ -10,11 +10,12 @@ import pytest
 from conftest import report_certificate
 
 from formproc.cli import main
-from formproc.layout import load_template, template_for_date
+from formproc.layout import Rect, load_template, template_for_date
 from formproc.reconcile.compare import compare, text_agrees
 from formproc.reconcile.paper import read_page
-from formproc.reconcile.samples import correctable, make_corrected
+from formproc.reconcile.samples import _hand_line, correctable, make_corrected
 from formproc.reconcile.zones import beside_zones
+from formproc.scan import fonts
 from formproc.scan.load import Page
 
 
@@ -299,6 +300,15 @@ def test_samples_never_write_one_correction_over_another(template):
                           distort=False, copy="white")
     (reg,) = other.corrections  # regNo first, in the place above it: the address's only place is taken
     assert reg.field == "regNo" and reg.style == "cells" and other.corrected.address == record.address
+
+
+def test_samples_write_a_new_text_only_where_it_is_legible():
+    font = fonts.available(fonts.HAND_FONTS)[0]
+    text, px = "Centrul Medical Sănătatea", 200 / 25.4
+    line, x0 = _hand_line(text, Rect(x=40.0, y=100.0, w=90.0, h=5.0), font, px, np.random.default_rng(1))
+    assert line.shape[0] / px >= 2.5 and line.shape[1] / px <= 90.0
+    # squeezed into 20 mm its capitals would be under 1.8 mm: a doctor writes it elsewhere
+    assert _hand_line(text, Rect(x=40.0, y=100.0, w=20.0, h=5.0), font, px, np.random.default_rng(1)) is None
 
 
 @pytest.mark.parametrize("seed", [0, 2])

@@ -30,3 +30,11 @@ def test_without_tesseracts_tools_nothing_is_known_and_nothing_tried(monkeypatch
     finally:
         for cached in (lexicon._listing, lexicon.words, lexicon._known):
             cached.cache_clear()
+
+
+def test_a_hand_read_word_is_respelled_only_when_one_known_word_is_one_edit_away():
+    assert lexicon.respell("Chiruraie") == "Chirurgie"
+    assert lexicon.respell("Gimnuzială") == "Gimnazială"  # known in lower case only
+    assert lexicon.respell("Municipall") == "Municipall"  # Municipal and Municipala: which one?
+    assert lexicon.respell("Popescu") == "Popescu"  # known: left as read
+    assert lexicon.respell("Canstama") == "Canstama"  # nothing one edit away

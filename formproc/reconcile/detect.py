@@ -32,6 +32,7 @@ formproc.scan.register) and on the template's geometry only:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dc_field
 from datetime import date
 from typing import Any
@@ -48,6 +49,7 @@ from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, 
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import Recogniser
+from formproc.scan.lexicon import respell
 from formproc.scan.decode import charset
 from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
@@ -549,6 +551,10 @@ def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple
         return None, 0.0, [], share
     text, confs = line
     value, conf, flags = correct(spec, text.translate(_COMMA_BELOW), confs, on)
+    if value is not None:
+        spelled = re.sub(r"[^\W\d_]+", lambda m: respell(m.group()), value)
+        flags = flags + ["respelled"] if spelled != value else flags
+        value = spelled
     return value, min(conf, HAND_TEXT_CAP), flags, share
 
 

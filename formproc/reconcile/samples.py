@@ -37,6 +37,7 @@ BALLPOINT = (35, 55, 165)
 STAMP_BLUE = (70, 90, 200)
 STYLES = ("strike", "cells", "overwrite")
 TEXT_SLANT = 1.5  # degrees either way a hand-written line of text may run
+MIN_HAND_CAP = 1.8  # mm: the smallest capitals a doctor writes a new text in (else another place)
 ANNUL_HEIGHT = 0.22  # height of a hand-written ANULAT's letters, as a share of the mark's place
 
 
@@ -216,9 +217,10 @@ def _free_zones(zones: list[Zone], taken: list[Rect]) -> list[Zone]:
     return [z for z in zones if not any(z.rect.overlaps(t) for t in taken)]
 
 
-def _hand_line(mask: np.ndarray, text: str, rect: Rect, font: str, px: float, rng: np.random.Generator) -> list[float]:
-    """A line of text hand-written left-aligned in `rect` (the font's own spacing, a slight slant,
-    as large as the place allows); returns its extent (mm)."""
+def _hand_line(text: str, rect: Rect, font: str, px: float, rng: np.random.Generator) -> tuple[np.ndarray, float] | None:
+    """A line of text hand-written in `rect` (the font's own spacing, a slight slant, as large as
+    the place allows): its ink (0-1) and its left edge (mm); None when the place is too small for
+    it to be written legibly (capitals under MIN_HAND_CAP mm)."""
     cap = int(rect.h * px * float(rng.uniform(0.5, 0.62)))
     line = fonts.text_mask(text, font, max(6, cap))
     pad = line.shape[0]
@@ -230,8 +232,15 @@ def _hand_line(mask: np.ndarray, text: str, rect: Rect, font: str, px: float, rn
     line = line[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
     x0 = rect.x + float(rng.uniform(0.3, 1.0))
     fit = min(1.0, (rect.x2 - x0 - 0.3) * px / line.shape[1], rect.h * 0.9 * px / line.shape[0])
+    if max(6, cap) * fit < MIN_HAND_CAP * px:
+        return None
     line = cv2.resize(line, (max(1, int(line.shape[1] * fit)), max(1, int(line.shape[0] * fit))),
                       interpolation=cv2.INTER_AREA)
+    return line, x0
+
+
+def _put_line(mask: np.ndarray, line: np.ndarray, x0: float, rect: Rect, px: float) -> list[float]:
+    """A hand-written line's ink added to `mask` from `x0`, centred on `rect`'s height; its extent (mm)."""
     left, top = int(x0 * px), int((rect.y + rect.h / 2) * px - line.shape[0] / 2)
     region = mask[top:top + line.shape[0], left:left + line.shape[1]]
     np.maximum(region, line[:region.shape[0], :region.shape[1]], out=region)
@@ -259,17 +268,20 @@ def draw_correction(mask: np.ndarray, template: Template, c: Correction, font: s
     """The hand ink of one correction (strike/scribble and the new value) added to `mask`;
     `printed` (the print's ink at the same scale) places the line through a text field's words.
     A doctor does not write one correction over another (`taken`: where the page's other corrections
-    wrote): a text goes to the first place free of them, a boxed value to its usual place if that is
-    free. False (nothing drawn) when there is no such place."""
+    wrote): a text goes to the first place free of them that holds it legibly, a boxed value to its
+    usual place if that is free. False (nothing drawn) when there is no such place."""
     spec = template.field(c.field)
     zones = beside_zones(template, c.field)
     if c.style == "text":
-        zones = _free_zones(zones, taken or [])
-        if not zones:
+        for zone in _free_zones(zones, taken or []):
+            line = _hand_line(str(c.new), zone.rect, font, px, rng)
+            if line is not None:
+                break
+        else:
             return False
         if printed is None or not _strike_text(mask, printed, spec, px, rng):
             raise InputError(f"{c.field}: no printed text to strike")
-        c.where = _hand_line(mask, str(c.new), zones[0].rect, font, px, rng)
+        c.where = _put_line(mask, *line, zone.rect, px)
         return True
     if c.style == "checkbox":
         old = spec.option_for(c.old) if c.old is not None else None

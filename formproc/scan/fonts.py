@@ -6,6 +6,7 @@ Used by the recogniser's training script and by `formproc sample`; never by the 
 from __future__ import annotations
 
 import subprocess
+import unicodedata
 from functools import lru_cache
 
 import cv2
@@ -69,16 +70,80 @@ def glyph_mask(char: str, path: str, height_px: int) -> np.ndarray:
     return arr[ys.min():ys.max() + 1, xs.min():xs.max() + 1].copy()
 
 
+@lru_cache(maxsize=None)
+def has_glyph(path: str, char: str) -> bool:
+    """Whether the font draws `char` itself rather than its missing-glyph box."""
+    font = _font(path, 40)
+
+    def drawn(c: str) -> bytes:
+        img = Image.new("L", (80, 80), 0)
+        ImageDraw.Draw(img).text((10, 10), c, font=font, fill=255)
+        return img.tobytes()
+
+    return drawn(char) != drawn("\uffff")
+
+
+#: the Romanian letters' marks, drawn by hand where a font has no such letter
+_MARKS = {"\u0306": "breve", "\u0302": "circumflex", "\u0326": "comma", "\u0327": "comma"}
+
+
+def _base_and_mark(path: str, char: str) -> tuple[str, str | None]:
+    """The letter to draw for `char` and the mark to add by hand (None: the font has it)."""
+    if has_glyph(path, char):
+        return char, None
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[1] in _MARKS and has_glyph(path, parts[0]):
+        return parts[0], _MARKS[parts[1]]
+    return char, None
+
+
+def _stroke(path: str, height_px: int) -> int:
+    """The font's stroke width in pixels: twice an H's ink area over its outline's length."""
+    ink = (glyph_mask("H", path, height_px) > 127).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(c, True) for c in contours)
+    return max(1, int(round(2 * ink.sum() / max(1.0, outline))))
+
+
+def _draw_mark(img: np.ndarray, mark: str, x0: int, x1: int, top: int, baseline: int, size: float,
+               pen: int) -> None:
+    """A hand-drawn breve, circumflex or comma on the letter whose ink spans x0-x1 from `top`."""
+    cx, w = (x0 + x1) / 2, max(3.0, 0.5 * (x1 - x0))
+    gap = 0.1 * size
+    if mark == "comma":
+        pts = [(cx + 0.04 * size, baseline + gap), (cx - 0.06 * size, baseline + gap + 0.22 * size)]
+    elif mark == "breve":  # a cup, lowest in the middle
+        pts = [(cx - w / 2 + w * t / 6, top - gap - 0.22 * size * ((t - 3) / 3) ** 2) for t in range(7)]
+    else:  # circumflex
+        pts = [(cx - w / 2, top - gap), (cx, top - gap - 0.25 * size), (cx + w / 2, top - gap)]
+    cv2.polylines(img, [np.round(np.array(pts)).astype(np.int32)], False, 255, pen, cv2.LINE_AA)
+
+
 def text_mask(text: str, path: str, height_px: int) -> np.ndarray:
-    """A uint8 ink mask of a line of text, cap height about `height_px`, baseline-aligned."""
+    """A uint8 ink mask of a line of text, cap height about `height_px`, baseline-aligned. A
+    Romanian letter the font lacks (Humor Sans has none, Klee One no ș or ț) is its base letter
+    with the mark drawn by hand."""
     probe = _font(path, 100)
     cap = probe.getbbox("H")
     scale = height_px / max(1, cap[3] - cap[1])
     font = _font(path, max(6, int(round(100 * scale))))
-    left, top, right, bottom = font.getbbox(text or " ")
-    img = Image.new("L", (max(1, right - left + 4), max(1, bottom - top + 4)), 0)
-    ImageDraw.Draw(img).text((2 - left, 2 - top), text, font=font, fill=255)
-    return np.asarray(img).copy()
+    split = [_base_and_mark(path, ch) for ch in text]
+    drawn = "".join(base for base, _ in split)
+    left, top, right, bottom = font.getbbox(drawn or " ")
+    pad = height_px // 2 + 2
+    img = Image.new("L", (max(1, right - left + 4), max(1, bottom - top + 4 + 2 * pad)), 0)
+    origin = (2 - left, 2 - top + pad)
+    ImageDraw.Draw(img).text(origin, drawn, font=font, fill=255)
+    out = np.asarray(img).copy()
+    baseline = origin[1] + font.getmetrics()[0]
+    pen = _stroke(path, height_px)
+    for i, (base, mark) in enumerate(split):
+        if mark:
+            x = origin[0] + font.getlength(drawn[:i])
+            bx0, by0, bx1, _ = font.getbbox(base)
+            _draw_mark(out, mark, int(x + bx0), int(x + bx1), origin[1] + by0, baseline, height_px, pen)
+    ys = np.flatnonzero(out.any(axis=1))
+    return out[ys.min():ys.max() + 1] if len(ys) else out
 
 
 def distort_glyph(mask: np.ndarray, rng: np.random.Generator, angle: float = 6.0,

@@ -94,3 +94,13 @@ def near(word: str) -> list[str]:
     pool = [w for n in range(len(word) - most, len(word) + most + 1) for w in table.get((case, n), [])]
     found = process.extract(word, pool, scorer=Levenshtein.distance, score_cutoff=most, limit=NEAR_LIMIT)
     return [w for w, _, _ in found]
+
+
+def respell(word: str) -> str:
+    """A hand-read word that is not known, as the one known word a single edit away from it
+    (else as read: with two or more such words, the reading does not say which was written)."""
+    close = set(near(word))
+    if _case(word) == "title":  # a word that begins a name or a line: the list may have it in lower case
+        close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
+    close = {w for w in close if Levenshtein.distance(w, word) == 1}
+    return close.pop() if len(close) == 1 else word
