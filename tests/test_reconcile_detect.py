@@ -366,3 +366,12 @@ def test_a_hole_in_a_hand_written_line_counts_its_lost_characters():
     assert lost([43.0, 75.0, 105.0, 167.0]) == 1
     assert lost([10.0, 40.0, 130.0, 160.0]) == 2
     assert lost([10.0, 70.0]) == 0  # two characters: no usual step to tell by
+
+
+def test_the_table_beside_a_photographed_sheet_is_no_paraph(template):
+    sample = make_corrected(np.random.default_rng(5), template, record=_record(11), fields=["cui"], paraph=False,
+                            styles=("overwrite",), distort=False, copy="white")
+    cui, px = template.field("cui"), sample.meta["dpi"] / 25.4
+    sample.image[int((cui.y - 20) * px):int((cui.y + 20) * px), :int(0.8 * px)] = 40  # dark, along the left edge
+    c = _read(sample, template).corrections["cui"]
+    assert not c.paraph and "no-paraph" in c.flags

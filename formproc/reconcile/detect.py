@@ -65,6 +65,7 @@ PARAPH_MM2 = 3.0  # ink/stamp area near a correction that counts as signature or
 # the seed-11 and seed-23 reconcile sets: unsigned corrections 0.11 mm² at most; signed 33+ but for one
 # short squiggle of 5.6)
 PARAPH_MARGIN = 25.0  # mm around the corrected field searched for it
+PAGE_EDGE = 2.0  # mm along the sheet's edges where ink is the scan's border, never a paraph
 FAINT = 0.12  # darkness of a carbon copy's writing once a strong pen has set the page's ink scale
 FAINT_SHARE = 0.03  # share of a box's middle that faint writing covers
 CELL_SIDE = 0.3  # boxes a character written by a box may reach past its sides
@@ -603,11 +604,20 @@ def _text(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarra
 
 def has_paraph(template: Template, spec: FieldSpec, page: CleanPage, fields_mask: np.ndarray,
                writing: list[Rect]) -> bool:
-    """A signature or stamp near a correction: ink or stamp blue outside every field, outside the
-    form's own print and outside the page's correction writing (`writing`: new values and strike
-    ends, of this correction and of the others near it), within PARAPH_MARGIN mm of the field."""
-    area = neighbourhood(template, spec, PARAPH_MARGIN)
-    rows, cols = to_px(area, PX)
+    """Whether a signature or stamp lies near a correction (`paraph_area`, PARAPH_MM2 at least)."""
+    return paraph_area(template, spec, page, fields_mask, writing) >= PARAPH_MM2
+
+
+def paraph_area(template: Template, spec: FieldSpec, page: CleanPage, fields_mask: np.ndarray,
+                writing: list[Rect]) -> float:
+    """The mm² of ink or stamp blue near a correction outside every field, outside the form's own
+    print and outside the page's correction writing (`writing`: new values and strike ends, of
+    this correction and of the others near it), within PARAPH_MARGIN mm of the field and not along
+    the sheet's edge (PAGE_EDGE: a photo's border with the table under the sheet)."""
+    near = neighbourhood(template, spec, PARAPH_MARGIN)
+    x0, y0 = max(near.x, PAGE_EDGE), max(near.y, PAGE_EDGE)
+    x1, y1 = min(near.x2, template.page[0] - PAGE_EDGE), min(near.y2, template.page[1] - PAGE_EDGE)
+    rows, cols = to_px(Rect(x=x0, y=y0, w=x1 - x0, h=y1 - y0), PX)
     ink = page.ink[rows, cols] > INK_LEVEL
     blue = bluish(page.rgb[rows, cols], margin=25)
     free = ~fields_mask[rows, cols] & ~page.form[rows, cols]
@@ -616,7 +626,7 @@ def has_paraph(template: Template, spec: FieldSpec, page: CleanPage, fields_mask
         wr, wc = to_px(r, PX)
         keep[wr, wc] = False
     marks = (ink | blue) & free & keep[rows, cols]
-    return float(marks.sum()) / (PX * PX) >= PARAPH_MM2
+    return float(marks.sum()) / (PX * PX)
 
 
 def correction_writing(template: Template, corrections: dict[str, FieldCorrection]) -> list[Rect]:
