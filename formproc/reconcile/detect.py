@@ -22,10 +22,11 @@ formproc.scan.register) and on the template's geometry only:
 - free-text fields (formproc.reconcile.zones.free_text: ward, address, unit, doctor): a long
   straight line through the printed words is a strike; the new text is read by tesseract (`ron`,
   formproc.scan.text) from the places beside the line (formproc.reconcile.zones), corrected as the
-  scanner corrects that field's text. Hand-written text is read far less surely than print, and
-  tesseract's word confidences on it are not calibrated: its confidence stays under 0.5. The
-  struck words are read again with the line painted over ("when legible"). A strike through part of the
-  words only (the new words belong among the old ones) is reported as corrected, unreadable.
+  scanner corrects that field's text, its unknown words respelled (formproc.scan.lexicon.respell).
+  Hand-written text is read far less surely than print, and tesseract's word confidences on it
+  are not calibrated: its confidence stays under 0.5. The struck words are read again with the
+  line painted over ("when legible"). A strike through part of the words only (the new words
+  belong among the old ones) is reported as corrected, unreadable.
 - every correction looks for a signature or stamp near it (ink or stamp blue outside the fields
   and outside the new writing); none gives the warning the law's Art. 10 (2) calls for.
 """
@@ -543,7 +544,9 @@ def _main_run(mask: np.ndarray) -> np.ndarray:
 def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple[str | None, float, list[str], float]:
     """The text hand-written in a place beside a text field (only the ink that belongs to it, the
     form's print taken out where the writing does not cross it), read by tesseract and corrected
-    as the scanner corrects the field (formproc.scan.text.correct): (text, confidence, flags, ink share)."""
+    as the scanner corrects the field (formproc.scan.text.correct), each word the lexicon does not
+    know respelled where only one known word lies an edit away (formproc.scan.lexicon.respell):
+    (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
     crop, mask = writing_in(hand, rect, rect.w, side=0.0)
