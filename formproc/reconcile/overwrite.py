@@ -40,7 +40,7 @@ MIN_PEN_HEIGHT = 0.5  # share of the box's height a pen character spans at least
 #: the pen's character, when the recogniser is this sure of one (a thin 7 over a printed 2), it is
 #: not proven either
 UNSURE_PEN_MM2 = 1.0
-THIN_SURE = 0.99
+THIN_SURE = 0.98  # a Kristi 9 over a printed 1: 0.984
 UNSURE_CAP = 0.45
 PRINT_UNDER = 0.4  # correlation of the ink beside the pen with a printer's glyph: print is under it
 PEN_SHARE = 0.2  # a written box whose ink is less than this share pen shows print
