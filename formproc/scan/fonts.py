@@ -54,12 +54,15 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+def _at_cap(path: str, height_px: int) -> ImageFont.FreeTypeFont:
+    """The font at the size whose capitals are about `height_px` tall."""
+    cap = _font(path, 100).getbbox("H")
+    return _font(path, max(6, int(round(100 * (height_px / max(1, cap[3] - cap[1]))))))
+
+
 def glyph_mask(char: str, path: str, height_px: int) -> np.ndarray:
     """A tight uint8 ink mask (255 = ink) of one character whose cap height is about `height_px`."""
-    probe = _font(path, 100)
-    cap = probe.getbbox("H")
-    scale = height_px / max(1, cap[3] - cap[1])
-    font = _font(path, max(6, int(round(100 * scale))))
+    font = _at_cap(path, height_px)
     left, top, right, bottom = font.getbbox(char)
     img = Image.new("L", (right - left + 4, bottom - top + 4), 0)
     ImageDraw.Draw(img).text((2 - left, 2 - top), char, font=font, fill=255)
@@ -97,6 +100,7 @@ def _base_and_mark(path: str, char: str) -> tuple[str, str | None]:
     return char, None
 
 
+@lru_cache(maxsize=256)
 def _stroke(path: str, height_px: int) -> int:
     """The font's stroke width in pixels: twice an H's ink area over its outline's length."""
     ink = (glyph_mask("H", path, height_px) > 127).astype(np.uint8)
@@ -123,10 +127,7 @@ def text_mask(text: str, path: str, height_px: int) -> np.ndarray:
     """A uint8 ink mask of a line of text, cap height about `height_px`, baseline-aligned. A
     Romanian letter the font lacks (Humor Sans has none, Klee One no ș or ț) is its base letter
     with the mark drawn by hand."""
-    probe = _font(path, 100)
-    cap = probe.getbbox("H")
-    scale = height_px / max(1, cap[3] - cap[1])
-    font = _font(path, max(6, int(round(100 * scale))))
+    font = _at_cap(path, height_px)
     split = [_base_and_mark(path, ch) for ch in text]
     drawn = "".join(base for base, _ in split)
     left, top, right, bottom = font.getbbox(drawn or " ")
@@ -136,12 +137,12 @@ def text_mask(text: str, path: str, height_px: int) -> np.ndarray:
     ImageDraw.Draw(img).text(origin, drawn, font=font, fill=255)
     out = np.asarray(img).copy()
     baseline = origin[1] + font.getmetrics()[0]
-    pen = _stroke(path, height_px)
     for i, (base, mark) in enumerate(split):
         if mark:
             x = origin[0] + font.getlength(drawn[:i])
             bx0, by0, bx1, _ = font.getbbox(base)
-            _draw_mark(out, mark, int(x + bx0), int(x + bx1), origin[1] + by0, baseline, height_px, pen)
+            _draw_mark(out, mark, int(x + bx0), int(x + bx1), origin[1] + by0, baseline, height_px,
+                       _stroke(path, height_px))
     ys = np.flatnonzero(out.any(axis=1))
     return out[ys.min():ys.max() + 1] if len(ys) else out
 
