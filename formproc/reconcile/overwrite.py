@@ -116,18 +116,17 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
         area = mask.sum() / (PX * PX)
         tall = height >= MIN_PEN_HEIGHT * rect.h * PX
         read = read_char(model, tight(crop, mask), allowed, free=True) if tall and area >= UNSURE_PEN_MM2 else None
-        thin = False
-        if tall and area >= MIN_PEN_MM2:
-            if read is None:
-                continue
-        elif read is None or not read.candidates or read.candidates[0][1] < THIN_SURE:  # no character
+        thin = not (tall and area >= MIN_PEN_MM2)
+        if read is None and not thin:
+            continue
+        if thin and (read is None or not read.candidates or read.candidates[0][1] < THIN_SURE):  # no character
             unsure |= bool(area >= UNSURE_PEN_MM2)
             writing = clean[rows, cols] > INK_LEVEL
             printed_beside |= not scanned[i].blank and float((pen[rows, cols][writing] > 0).mean()
                                                              if writing.any() else 1.0) < PEN_SHARE
             continue
-        else:  # a thin pen's character: the ink its mask misses beside its strokes is its own, not print
-            unsure = thin = True
+        # a thin pen's character is not proven; the ink its mask misses beside its strokes is its own, not print
+        unsure |= thin
         glyph_sets = glyph_sets or printed_fonts(template, spec)
         under = cv2.dilate((pen[rows, cols] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         printed, fit = printed_read(clean[rows, cols], under, glyph_sets, allowed)

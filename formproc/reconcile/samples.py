@@ -217,7 +217,8 @@ def _free_zones(zones: list[Zone], taken: list[Rect]) -> list[Zone]:
     return [z for z in zones if not any(z.rect.overlaps(t) for t in taken)]
 
 
-def _hand_line(text: str, rect: Rect, font: str, px: float, rng: np.random.Generator) -> tuple[np.ndarray, float] | None:
+def _hand_line(text: str, rect: Rect, font: str, px: float,
+               rng: np.random.Generator) -> tuple[np.ndarray, float] | None:
     """A line of text hand-written in `rect` (the font's own spacing, a slight slant, as large as
     the place allows): its ink (0-1) and its left edge (mm); None when the place is too small for
     it to be written legibly (capitals under MIN_HAND_CAP mm)."""
