@@ -375,3 +375,31 @@ def test_the_table_beside_a_photographed_sheet_is_no_paraph(template):
     sample.image[int((cui.y - 20) * px):int((cui.y + 20) * px), :int(0.8 * px)] = 40  # dark, along the left edge
     c = _read(sample, template).corrections["cui"]
     assert not c.paraph and "no-paraph" in c.flags
+
+
+@pytest.mark.parametrize(("font", "copy", "field", "value", "seed"), [
+    ("Humor Sans", "pink", "ward", "Cardiologie", 2),  # tesseract: CARDIOLOGIE (the font's small capitals)
+    ("Humor Sans", "green", "doctorName", "Dr. Popescu Ana", 3),
+    ("Klee One:style=SemiBold", "pink", "ward", "Cardiologie", 17),  # tesseract: Card'ologie
+    ("Kristi", "white", "unitType", "Spitalul Municipal", 19),  # tesseract: pitarul huicipal
+])
+def test_a_new_text_written_by_hand_is_read_by_the_line_recogniser(template, font, copy, field, value, seed):
+    record = _record(11).model_copy(update={"unitType": "Policlinica Centru", "doctorName": "Dr. Matei Sorin",
+                                            "ward": "Pediatrie"})
+    sample = make_corrected(np.random.default_rng(seed), template, record=record, fields=[field],
+                            values={field: value}, paraph=True, distort=False, copy=copy,
+                            font=fonts.font_file(font))
+    found = _read(sample, template).corrections[field]
+    assert (found.style, found.new_text, found.readable) == ("text", value, True)
+    assert found.new_confidence < 0.5  # hand-written text is never taken as sure
+
+
+def test_a_dotted_rule_does_not_join_a_new_text_to_a_stamp_beside_it():
+    from formproc.reconcile.detect import _main_run
+
+    mask = np.zeros((48, 480), bool)
+    mask[14:34, 10:200:3] = True  # the words: uprights 20 px tall
+    mask[10:40, 260:330:4] = True  # a stamp's lettering 7.5 mm away (less ink)
+    mask[2, ::3] = True  # the form's dotted rule along the place's top
+    kept = np.flatnonzero(_main_run(mask)[5:].any(axis=0))
+    assert kept.min() == 10 and kept.max() == 199  # the words only, the rule's dots among them kept

@@ -20,11 +20,13 @@ formproc.scan.register) and on the template's geometry only:
 - checkbox/choice fields: a box filled by a scribble is a cancelled mark; the other marked box,
   if any, is the new value.
 - free-text fields (formproc.reconcile.zones.free_text: ward, address, unit, doctor): a long
-  straight line through the printed words is a strike; the new text is read by tesseract (`ron`,
-  formproc.scan.text) from the places beside the line (formproc.reconcile.zones), corrected as the
-  scanner corrects that field's text, its unknown words respelled (formproc.scan.lexicon.respell).
-  Hand-written text is read far less surely than print, and tesseract's word confidences on it
-  are not calibrated: its confidence stays under 0.5. The struck words are read again with the
+  straight line through the printed words is a strike; the new text is read from the places
+  beside the line (formproc.reconcile.zones) by the hand-written line recogniser
+  (formproc.reconcile.handlines) and by tesseract (`ron`, formproc.scan.text), each reading
+  corrected as the scanner corrects that field's text, its unknown words respelled
+  (formproc.scan.lexicon.respell); the reading with more known words wins. Hand-written text is
+  read far less surely than print, and neither reader's confidences on it are calibrated: its
+  confidence stays under 0.5. The struck words are read again with the
   line painted over ("when legible"). A strike through part of the words only (the new words
   belong among the old ones) is reported as corrected, unreadable.
 - every correction looks for a signature or stamp near it (ink or stamp blue outside the fields
@@ -42,6 +44,7 @@ import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
+from formproc.reconcile.handlines import read_line
 from formproc.reconcile.chars import (bluish, decode_cells, glyph_masks, line_reads, pen_share, printed_fonts,
                                       printed_read, read_char, scanned_cells, sureness, tight, writing_in,
                                       written_cells)
@@ -50,7 +53,7 @@ from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, 
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import Recogniser
-from formproc.scan.lexicon import respell
+from formproc.scan.lexicon import known, respell
 from formproc.scan.decode import charset
 from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
@@ -89,6 +92,7 @@ HAND_TEXT_CAP = 0.45  # the confidence of a hand-written text: tesseract's word 
 # are not calibrated (misread words come back at 90+), so such a reading is never taken as sure
 MIN_TEXT_INK = 0.01  # share of a place beside a text field covered by writing, to be read
 TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature beside it
+RULE_PX = 2  # ink pixels a column of a dotted rule has at most (a written stroke's column has more)
 _COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")  # tesseract's cedilla letters, as Romanian writes them
 
 
@@ -529,8 +533,8 @@ def _line_text(dark: np.ndarray) -> tuple[str, list[float]] | None:
 
 def _main_run(mask: np.ndarray) -> np.ndarray:
     """The run of writing with the most ink in a place, where runs are parted by TEXT_GAP_MM mm of
-    nothing (a signature written beside the new text is not part of it)."""
-    cols = np.flatnonzero(mask.any(axis=0))
+    nothing but a rule's dots (a signature written beside the new text is not part of it)."""
+    cols = np.flatnonzero(mask.sum(axis=0) > RULE_PX)
     if len(cols) == 0:
         return mask
     cuts = np.flatnonzero(np.diff(cols) > TEXT_GAP_MM * PX)
@@ -541,26 +545,41 @@ def _main_run(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _known_share(text: str) -> float:
+    """The share of a reading's words (two letters or more) that the lexicon knows."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    return sum(known(w) for w in words) / len(words) if words else 0.0
+
+
 def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple[str | None, float, list[str], float]:
     """The text hand-written in a place beside a text field (only the ink that belongs to it, the
-    form's print taken out where the writing does not cross it), read by tesseract and corrected
-    as the scanner corrects the field (formproc.scan.text.correct), each word the lexicon does not
-    know respelled where only one known word lies an edit away (formproc.scan.lexicon.respell):
-    (text, confidence, flags, ink share)."""
+    form's print taken out where the writing does not cross it), read by the line recogniser
+    (formproc.reconcile.handlines) and by tesseract, each reading corrected as the scanner corrects
+    the field (formproc.scan.text.correct) and its unknown words respelled where only one known
+    word lies an edit away (formproc.scan.lexicon.respell); the reading with more known words wins
+    (the recogniser's on a tie): (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
     crop, mask = writing_in(hand, rect, rect.w, side=0.0)
     mask = _main_run(mask)
     share = float(mask.mean()) if mask.size else 0.0
-    line = _line_text(np.where(mask, crop, 0.0)) if share >= MIN_TEXT_INK else None
-    if line is None:
+    if share < MIN_TEXT_INK:
         return None, 0.0, [], share
-    text, confs = line
-    value, conf, flags = correct(spec, text.translate(_COMMA_BELOW), confs, on)
-    if value is not None:
+    dark = np.where(mask, crop, 0.0)
+    best: tuple[float, str, float, list[str]] | None = None
+    for line in (_line_text(dark), read_line(dark)):
+        if line is None:
+            continue
+        value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
+        if value is None:
+            continue
         spelled = re.sub(r"[^\W\d_]+", lambda m: respell(m.group()), value)
         flags = flags + ["respelled"] if spelled != value else flags
-        value = spelled
+        if best is None or _known_share(spelled) >= best[0]:
+            best = (_known_share(spelled), spelled, conf, flags)
+    if best is None:
+        return None, 0.0, [], share
+    _, value, conf, flags = best
     return value, min(conf, HAND_TEXT_CAP), flags, share
 
 

@@ -116,7 +116,7 @@ def blank_probability(ink: CellInk, dash: bool = False) -> float:
     return blank if dash else max(blank, _below(h, SHORT, 0.03))
 
 
-def _conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+def conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A 3x3 'same' convolution + ReLU of NHWC activations, as one matrix product over patches."""
     n, h, wd, c = a.shape
     pad = np.pad(a, ((0, 0), (1, 1), (1, 1), (0, 0)))
@@ -128,7 +128,8 @@ def _conv3x3_relu(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out.reshape(n, h, wd, -1)
 
 
-def _pool2(a: np.ndarray) -> np.ndarray:
+def pool2(a: np.ndarray) -> np.ndarray:
+    """Max pooling 2x2 of NHWC activations."""
     n, h, w, c = a.shape
     return a[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
 
@@ -152,7 +153,7 @@ class Recogniser:
         for i in range(0, len(x), batch):
             a = x[i:i + batch].reshape(-1, SIZE, SIZE, 1)
             for w, b in self.convs:
-                a = _pool2(_conv3x3_relu(a, w, b))
+                a = pool2(conv3x3_relu(a, w, b))
             a = a.reshape(len(a), -1)
             for j, (w, b) in enumerate(self.denses):
                 a = a @ w + b

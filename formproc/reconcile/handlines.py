@@ -1,0 +1,169 @@
+"""Hand-written text-line recogniser (CRNN + CTC), numpy only.
+
+Reads hand-written free-text lines (a correction's new unit, ward, address or name), which
+tesseract reads badly. The model is a small convolutional-recurrent network (5 convolution
+stages, 4 of them pooled, one bidirectional LSTM, a linear layer to the characters and the CTC
+blank) trained by `python -m formproc.reconcile.train_lines` on synthetic lines written in the
+Debian handwriting fonts; its weights live in `formproc/reconcile/data/handlines.npz` and run
+with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import cv2
+import numpy as np
+
+from formproc.errors import InputError
+from formproc.scan.icr import conv3x3_relu, pool2
+
+#: the characters read (index + 1 is the class; 0 is the CTC blank)
+CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+           "ăâîșțĂÂÎȘȚ .,-'\"/():;&")
+#: cedilla forms read as the comma-below letters
+_FOLD = str.maketrans("şŞţŢ", "șȘțȚ")
+HEIGHT = 32  # the model input's height in pixels
+MODEL_FILE = "handlines.npz"
+INK = 0.25  # darkness above which a pixel counts as ink for cropping
+MARGIN = 6  # pixels of paper kept left and right of the ink (at the input's resolution)
+
+
+def clean_text(text: str) -> str:
+    """`text` restricted to CHARSET (anything else dropped, spaces collapsed)."""
+    text = text.translate(_FOLD)
+    return " ".join("".join(c for c in text if c in CHARSET).split())
+
+
+def normalise(dark: np.ndarray) -> np.ndarray | None:
+    """The model input of a line's darkness image: the ink's columns (with a margin) at the full
+    line height, scaled to HEIGHT rows keeping the aspect ratio, contrast stretched so that the
+    ink's dark end is 1; float32 0-1 (HEIGHT x W), or None for a line without ink. Shared by the
+    training script."""
+    dark = np.asarray(dark, np.float32)
+    if dark.ndim != 2 or dark.size == 0:
+        return None
+    cols = np.flatnonzero((dark > INK).any(axis=0))
+    if len(cols) == 0:
+        return None
+    h, w = dark.shape
+    x0, x1 = max(0, cols[0] - MARGIN), min(w, cols[-1] + 1 + MARGIN)
+    dark = dark[:, x0:x1]
+    nw = max(8, int(round((x1 - x0) * HEIGHT / h)))
+    out = cv2.resize(dark, (nw, HEIGHT), interpolation=cv2.INTER_AREA)
+    ink = out[out > 0.1]
+    peak = float(np.percentile(ink, 98)) if len(ink) else 1.0
+    return np.clip(out / max(peak, 0.3), 0.0, 1.0).astype(np.float32)
+
+
+def _pool_rows(a: np.ndarray) -> np.ndarray:
+    """Max pooling 2x1 (height only) of NHWC activations."""
+    n, h, w, c = a.shape
+    return a[:, :h // 2 * 2].reshape(n, h // 2, 2, w, c).max(axis=2)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def _lstm(x: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b: np.ndarray, reverse: bool) -> np.ndarray:
+    """One LSTM direction over a T x I sequence (PyTorch's gate order i, f, g, o)."""
+    steps = x.shape[0]
+    hidden = w_hh.shape[1]
+    gates_in = x @ w_ih.T + b
+    h = np.zeros(hidden, np.float32)
+    c = np.zeros(hidden, np.float32)
+    out = np.zeros((steps, hidden), np.float32)
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    w_hh_t = w_hh.T.copy()
+    for t in order:
+        g = gates_in[t] + h @ w_hh_t
+        i = _sigmoid(g[:hidden])
+        f = _sigmoid(g[hidden:2 * hidden])
+        cand = np.tanh(g[2 * hidden:3 * hidden])
+        o = _sigmoid(g[3 * hidden:])
+        c = f * c + i * cand
+        h = o * np.tanh(c)
+        out[t] = h
+    return out
+
+
+class LineReader:
+    """The trained CRNN run with numpy: a normalised line in, per-column class probabilities out."""
+
+    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+        self.convs = [(weights[f"conv{i}_w"].astype(np.float32), weights[f"conv{i}_b"].astype(np.float32))
+                      for i in range(int(weights["n_conv"]))]
+        self.pools = [str(p) for p in weights["pools"]]  # "2" (2x2), "h" (2x1) or "-" (none)
+        self.lstm = {d: (weights[f"lstm_{d}_wih"].astype(np.float32), weights[f"lstm_{d}_whh"].astype(np.float32),
+                         weights[f"lstm_{d}_b"].astype(np.float32)) for d in ("fw", "bw")}
+        self.out_w = weights["out_w"].astype(np.float32)
+        self.out_b = weights["out_b"].astype(np.float32)
+        self.charset = str(weights["charset"])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """T x (1 + len(charset)) softmax probabilities (column 0: blank) of a normalised line."""
+        a = x[None, :, :, None].astype(np.float32)
+        for (w, b), pool in zip(self.convs, self.pools):
+            a = conv3x3_relu(a, w, b)
+            if pool == "2":
+                a = pool2(a)
+            elif pool == "h":
+                a = _pool_rows(a)
+        seq = a[0].transpose(1, 2, 0).reshape(a.shape[2], -1)  # T x (C*H), as torch flattens
+        both = np.concatenate([_lstm(seq, *self.lstm["fw"], reverse=False),
+                               _lstm(seq, *self.lstm["bw"], reverse=True)], axis=1)
+        logits = both @ self.out_w + self.out_b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def decode(self, probs: np.ndarray) -> tuple[str, list[float]]:
+        """CTC greedy decoding: the text (spaces collapsed) and each word's confidence 0-100 (its
+        least sure character's probability), as tesseract gives them."""
+        best = probs.argmax(axis=1)
+        chars: list[str] = []
+        sure: list[float] = []
+        prev = 0
+        for t, k in enumerate(best):
+            if k != 0 and k != prev:
+                chars.append(self.charset[k - 1])
+                sure.append(float(probs[t, k]))
+            elif k != 0:
+                sure[-1] = max(sure[-1], float(probs[t, k]))
+            prev = k
+        words: list[tuple[str, float]] = []
+        word, low = "", 1.0
+        for ch, p in zip(chars + [" "], sure + [1.0]):
+            if ch == " ":
+                if word:
+                    words.append((word, low))
+                word, low = "", 1.0
+            else:
+                word, low = word + ch, min(low, p)
+        return " ".join(w for w, _ in words), [100.0 * c for _, c in words]
+
+
+@lru_cache(maxsize=1)
+def load_model() -> LineReader:
+    """The line recogniser shipped with formproc."""
+    try:
+        ref = resources.files("formproc.reconcile").joinpath("data", MODEL_FILE)
+        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+            weights = {k: data[k] for k in data.files}
+        return LineReader(weights)
+    except (FileNotFoundError, OSError, ValueError, KeyError):
+        raise InputError(f"line model {MODEL_FILE} is missing, damaged or of an older format; "
+                         "rebuild it with: python -m formproc.reconcile.train_lines") from None
+
+
+def read_line(dark: np.ndarray) -> tuple[str, list[float]] | None:
+    """The text of one hand-written line (darkness image at 8 px/mm) and its words' confidences
+    (0-100), or None when the line has no ink or nothing is read."""
+    x = normalise(dark)
+    if x is None:
+        return None
+    model = load_model()
+    text, confs = model.decode(model.probabilities(x))
+    return (text, confs) if text else None
