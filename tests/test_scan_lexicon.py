@@ -38,3 +38,12 @@ def test_a_hand_read_word_is_respelled_only_when_one_known_word_is_one_edit_away
     assert lexicon.respell("Municipall") == "Municipall"  # Municipal and Municipala: which one?
     assert lexicon.respell("Popescu") == "Popescu"  # known: left as read
     assert lexicon.respell("Canstama") == "Canstama"  # nothing one edit away
+
+
+def test_lost_commas_below_are_put_back_only_where_one_known_word_has_them():
+    assert [lexicon.with_commas(w) for w in ("Bucuresti", "Stefan", "Constanta", "Judetean")] == [
+        "București", "Ștefan", "Constanța", "Județean"]
+    assert lexicon.with_commas("Brașov") == "Brașov" and lexicon.with_commas("Braşov") == "Braşov"  # has its commas
+    assert lexicon.with_commas("Popescu") == "Popescu"  # no spelling with commas
+    assert lexicon.with_commas("SA") == "SA"  # capitals: an acronym
+    assert lexicon.with_commas("Xyzt") == "Xyzt"

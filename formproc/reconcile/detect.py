@@ -23,12 +23,12 @@ formproc.scan.register) and on the template's geometry only:
   straight line through the printed words is a strike; the new text is read from the places
   beside the line (formproc.reconcile.zones) by the hand-written line recogniser
   (formproc.reconcile.handlines) and by tesseract (`ron`, formproc.scan.text), each reading
-  corrected as the scanner corrects that field's text, its unknown words respelled
-  (formproc.scan.lexicon.respell); the reading with more known words wins. Hand-written text is
-  read far less surely than print, and neither reader's confidences on it are calibrated: its
-  confidence stays under 0.5. The struck words are read again with the
-  line painted over ("when legible"). A strike through part of the words only (the new words
-  belong among the old ones) is reported as corrected, unreadable.
+  corrected as the scanner corrects that field's text, its unknown words respelled and its lost
+  commas below put back (formproc.scan.lexicon); the reading with more known words wins.
+  Hand-written text is read far less surely than print, and neither reader's confidences on it
+  are calibrated: its confidence stays under 0.5. The struck words are read again with the line
+  painted over ("when legible"). A strike through part of the words only (the new words belong
+  among the old ones) is reported as corrected, unreadable.
 - every correction looks for a signature or stamp near it (ink or stamp blue outside the fields
   and outside the new writing); none gives the warning the law's Art. 10 (2) calls for.
 """
@@ -53,7 +53,7 @@ from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, 
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import Recogniser
-from formproc.scan.lexicon import known, respell
+from formproc.scan.lexicon import known, respell, with_commas
 from formproc.scan.decode import charset
 from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
@@ -555,9 +555,10 @@ def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple
     """The text hand-written in a place beside a text field (only the ink that belongs to it, the
     form's print taken out where the writing does not cross it), read by the line recogniser
     (formproc.reconcile.handlines) and by tesseract, each reading corrected as the scanner corrects
-    the field (formproc.scan.text.correct) and its unknown words respelled where only one known
-    word lies an edit away (formproc.scan.lexicon.respell); the reading with more known words wins
-    (the recogniser's on a tie): (text, confidence, flags, ink share)."""
+    the field (formproc.scan.text.correct), its unknown words respelled where only one known word
+    lies an edit away (formproc.scan.lexicon.respell) and its lost commas below put back where one
+    known word has them (formproc.scan.lexicon.with_commas); the reading with more known words
+    wins (the recogniser's on a tie): (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
     crop, mask = writing_in(hand, rect, rect.w, side=0.0)
@@ -573,7 +574,7 @@ def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple
         value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
         if value is None:
             continue
-        spelled = re.sub(r"[^\W\d_]+", lambda m: respell(m.group()), value)
+        spelled = re.sub(r"[^\W\d_]+", lambda m: with_commas(respell(m.group())), value)
         flags = flags + ["respelled"] if spelled != value else flags
         if best is None or _known_share(spelled) >= best[0]:
             best = (_known_share(spelled), spelled, conf, flags)

@@ -104,3 +104,28 @@ def respell(word: str) -> str:
         close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
     close = {w for w in close if Levenshtein.distance(w, word) == 1}
     return close.pop() if len(close) == 1 else word
+
+
+_COMMAS_OFF = str.maketrans("șțȘȚ", "stST")
+
+
+@lru_cache(maxsize=1)
+def _comma_spellings() -> dict[str, frozenset[str]]:
+    """The known words with a comma below (ș, ț), by their spelling without the commas."""
+    out: dict[str, set[str]] = {}
+    for word in _known():
+        bare = word.translate(_COMMAS_OFF)
+        if bare != word:
+            out.setdefault(bare, set()).add(word)
+    return {bare: frozenset(ws) for bare, ws in out.items()}
+
+
+def with_commas(word: str) -> str:
+    """A hand-read word with no ș or ț, as the one known word that differs from it only by commas
+    below (Bucuresti → București, Stefan → Ștefan): the commas are the marks a reading loses
+    first, and Romanian writes them. Left as read when no such word or several are known, and
+    for words in capitals (acronyms)."""
+    if word.isupper() or any(ch in word for ch in "șțȘȚşţŞŢ"):
+        return word
+    found = _comma_spellings().get(word, frozenset())
+    return next(iter(found)) if len(found) == 1 else word
