@@ -44,10 +44,10 @@ import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
-from formproc.reconcile.handlines import read_line
 from formproc.reconcile.chars import (bluish, decode_cells, glyph_masks, line_reads, pen_share, printed_fonts,
                                       printed_read, read_char, scanned_cells, sureness, tight, writing_in,
                                       written_cells)
+from formproc.reconcile.handlines import read_line
 from formproc.reconcile.overwrite import blue_writing, filled_by_hand, overwritten, pen_ink
 from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, inside_fields, neighbourhood,
                                       to_px)
@@ -88,8 +88,8 @@ STRUCK_CORE = 0.6  # share of a strike's thickness painted over to read the word
 WORDS_MM = 1.5  # the printed words a strike goes through lie within this many mm of it
 OVERSHOOT = 0.3  # mm a strike runs on past the struck words, at one end at least
 TEXT_COVER = 0.8  # share of the printed words' extent a strike through the whole value covers
-HAND_TEXT_CAP = 0.45  # the confidence of a hand-written text: tesseract's word confidences on hand-printing
-# are not calibrated (misread words come back at 90+), so such a reading is never taken as sure
+HAND_TEXT_CAP = 0.45  # the confidence of a hand-written text: the readers' confidences on hand-writing are
+# not calibrated (tesseract's misread words come back at 90+), so such a reading is never taken as sure
 MIN_TEXT_INK = 0.01  # share of a place beside a text field covered by writing, to be read
 TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature beside it
 RULE_PX = 2  # ink pixels a column of a dotted rule has at most (a written stroke's column has more)
@@ -576,8 +576,9 @@ def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple
             continue
         spelled = re.sub(r"[^\W\d_]+", lambda m: with_commas(respell(m.group())), value)
         flags = flags + ["respelled"] if spelled != value else flags
-        if best is None or _known_share(spelled) >= best[0]:
-            best = (_known_share(spelled), spelled, conf, flags)
+        share_known = _known_share(spelled)
+        if best is None or share_known >= best[0]:
+            best = (share_known, spelled, conf, flags)
     if best is None:
         return None, 0.0, [], share
     _, value, conf, flags = best

@@ -40,6 +40,7 @@ except ImportError:  # the `train` extra is not installed: main() says so
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from formproc.reconcile.handlines import CHARSET, HEIGHT, MODEL_FILE, clean_text, normalise
 from formproc.scan import fonts, lexicon
@@ -292,17 +293,8 @@ def _greedy(logp: np.ndarray, length: int) -> str:
     return "".join(out)
 
 
-def _distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        nxt = [i]
-        for j, cb in enumerate(b, 1):
-            nxt.append(min(row[j - 1] + (ca != cb), row[j] + 1, nxt[j - 1] + 1))
-        row = nxt
-    return row[-1]
-
-
 def cer(model, items: list[tuple[np.ndarray, str]]) -> float:
+    """The character error rate of greedy readings of `items` (edits per character of the truth)."""
     model.eval()
     errs = total = 0
     with torch.no_grad():
@@ -312,7 +304,7 @@ def cer(model, items: list[tuple[np.ndarray, str]]) -> float:
             x, _, lens, _ = _batch(part)
             logp = model(x).permute(1, 0, 2).numpy()
             for k, (_, text) in enumerate(part):
-                errs += _distance(_greedy(logp[k], int(lens[k])), text)
+                errs += Levenshtein.distance(_greedy(logp[k], int(lens[k])), text)
                 total += len(text)
     model.train()
     return errs / max(1, total)

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 LANG = "ron"
 #: cedilla forms some word lists carry, and the comma-below letters formproc prints
 COMMA_BELOW = str.maketrans("şŞţŢ", "șȘțȚ")
+_COMMAS_OFF = str.maketrans("șțȘȚ", "stST")
 LETTERS = re.compile(r"^[^\W\d_]+$")
 MIN_LETTERS = 3  # shorter words are left alone: too many words lie near them
 NEAR_LIMIT = 40  # words near a misread one tried at most
@@ -104,9 +105,6 @@ def respell(word: str) -> str:
         close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
     close = {w for w in close if Levenshtein.distance(w, word) == 1}
     return close.pop() if len(close) == 1 else word
-
-
-_COMMAS_OFF = str.maketrans("șțȘȚ", "stST")
 
 
 @lru_cache(maxsize=1)
