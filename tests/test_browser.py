@@ -119,6 +119,23 @@ def _go(page, title: str) -> None:
     _idle(page)
 
 
+def _upload(page, path: Path) -> None:
+    """Give the page's first file box a file; again if a rerun still under way (a download's, on a
+    loaded machine) replaced the box before it took the file."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        page.locator("input[type='file']").first.set_input_files(str(path))
+        try:
+            page.get_by_test_id("stFileChipName").wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            _idle(page)
+    else:
+        raise AssertionError(f"the page never took {path.name}")
+    _idle(page)
+
+
 def _type(page, label: str, value: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(value)
@@ -215,9 +232,7 @@ def test_the_whole_job_in_a_browser(app_url, siui, page, tmp_path):
 
     p12 = tmp_path / "medic.p12"
     p12.write_bytes(make_p12(b"parola-p12")[0])
-    page.locator("input[type='file']").first.set_input_files(str(p12))
-    page.get_by_test_id("stFileChipName").wait_for()
-    _idle(page)
+    _upload(page, p12)
     password = page.get_by_label("Parola certificatului digital", exact=True)
     password.fill("parola-p12")
     password.press("Enter")  # Tab would only reach the show-password toggle
