@@ -109,9 +109,11 @@ def _shot(page, name: str) -> None:
 
 
 def _idle(page) -> None:
-    """Wait until Streamlit finished the current run."""
+    """Wait until Streamlit finished the current run and took away what the run before drew
+    (stale elements: a button may be there twice until then)."""
     page.wait_for_timeout(300)
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    page.wait_for_selector("[data-stale='true']", state="detached", timeout=60_000)
 
 
 def _go(page, title: str) -> None:
@@ -238,7 +240,8 @@ def test_the_whole_job_in_a_browser(app_url, siui, page, tmp_path):
     password.press("Enter")  # Tab would only reach the show-password toggle
     _idle(page)
     page.get_by_text("Semnatar:").wait_for()
-    page.get_by_role("button", name="Trimite la SIUI").click()
+    _idle(page)
+    page.get_by_role("button", name="Trimite la SIUI", disabled=False).click()
     _idle(page)
     page.get_by_text("a fost trimis la SIUI ca").wait_for()
     report = store.list_reports(2026, 10)[0]
