@@ -11,13 +11,11 @@ with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 import cv2
 import numpy as np
 
-from formproc.errors import InputError
-from formproc.scan.icr import conv3x3_relu, pool2
+from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -55,6 +53,20 @@ def normalise(dark: np.ndarray) -> np.ndarray | None:
     ink = out[out > 0.1]
     peak = float(np.percentile(ink, 98)) if len(ink) else 1.0
     return np.clip(out / max(peak, 0.3), 0.0, 1.0).astype(np.float32)
+
+
+def ctc_runs(best: np.ndarray) -> list[tuple[int, list[int]]]:
+    """A CTC best path (the class of each column, 0 the blank) collapsed: each character's class
+    with the columns of its run (a class repeated without a blank between is one character)."""
+    runs: list[tuple[int, list[int]]] = []
+    prev = 0
+    for t, k in enumerate(best):
+        if k != 0 and k == prev:
+            runs[-1][1].append(t)
+        elif k != 0:
+            runs.append((int(k), [t]))
+        prev = k
+    return runs
 
 
 def _pool_rows(a: np.ndarray) -> np.ndarray:
@@ -122,17 +134,9 @@ class LineReader:
     def decode(self, probs: np.ndarray) -> tuple[str, list[float]]:
         """CTC greedy decoding: the text (spaces collapsed) and each word's confidence 0-100 (its
         least sure character's probability), as tesseract gives them."""
-        best = probs.argmax(axis=1)
-        chars: list[str] = []
-        sure: list[float] = []
-        prev = 0
-        for t, k in enumerate(best):
-            if k != 0 and k != prev:
-                chars.append(self.charset[k - 1])
-                sure.append(float(probs[t, k]))
-            elif k != 0:
-                sure[-1] = max(sure[-1], float(probs[t, k]))
-            prev = k
+        runs = ctc_runs(probs.argmax(axis=1))
+        chars = [self.charset[k - 1] for k, _ in runs]
+        sure = [float(probs[cols, k].max()) for k, cols in runs]
         words: list[tuple[str, float]] = []
         word, low = "", 1.0
         for ch, p in zip(chars + [" "], sure + [1.0]):
@@ -148,14 +152,7 @@ class LineReader:
 @lru_cache(maxsize=1)
 def load_model() -> LineReader:
     """The line recogniser shipped with formproc."""
-    try:
-        ref = resources.files("formproc.reconcile").joinpath("data", MODEL_FILE)
-        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-            weights = {k: data[k] for k in data.files}
-        return LineReader(weights)
-    except (FileNotFoundError, OSError, ValueError, KeyError):
-        raise InputError(f"line model {MODEL_FILE} is missing, damaged or of an older format; "
-                         "rebuild it with: python -m formproc.reconcile.train_lines") from None
+    return load_packaged("formproc.reconcile", MODEL_FILE, LineReader, "line", "formproc.reconcile.train_lines")
 
 
 def read_line(dark: np.ndarray) -> tuple[str, list[float]] | None:

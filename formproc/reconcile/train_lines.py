@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from formproc.reconcile.handlines import CHARSET, HEIGHT, MODEL_FILE, clean_text, normalise
+from formproc.reconcile.handlines import CHARSET, HEIGHT, MODEL_FILE, clean_text, ctc_runs, normalise
 from formproc.scan import fonts, lexicon
 
 PX_PER_MM = 8.0
@@ -284,13 +284,8 @@ def _augmented(item: tuple[np.ndarray, str], rng: np.random.Generator) -> tuple[
 
 
 def _greedy(logp: np.ndarray, length: int) -> str:
-    best = logp[:length].argmax(axis=1)
-    out, prev = [], 0
-    for k in best:
-        if k != 0 and k != prev:
-            out.append(CHARSET[k - 1])
-        prev = k
-    return "".join(out)
+    """The best path's text over the line's first `length` columns."""
+    return "".join(CHARSET[k - 1] for k, _ in ctc_runs(logp[:length].argmax(axis=1)))
 
 
 def cer(model, items: list[tuple[np.ndarray, str]]) -> float:

@@ -9,14 +9,18 @@ edges; output: candidate characters with probabilities.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from formproc.errors import InputError
+
+T = TypeVar("T")
 
 CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 SIZE = 24  # side of the normalised glyph image
@@ -183,14 +187,21 @@ class Recogniser:
         return [[(cls[j], float(p[r, j])) for j in row] for r, row in enumerate(order)]
 
 
+def load_packaged(package: str, file: str, build: Callable[[dict[str, np.ndarray]], T], what: str,
+                  trainer: str) -> T:
+    """A model shipped in `package`'s data folder, built by `build` from its weights; a clear
+    error naming the `trainer` module that rebuilds it when the file is missing or unusable."""
+    try:
+        ref = resources.files(package).joinpath("data", file)
+        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+            weights = {k: data[k] for k in data.files}
+        return build(weights)
+    except (FileNotFoundError, OSError, ValueError, KeyError):
+        raise InputError(f"{what} model {file} is missing, damaged or of an older format; "
+                         f"rebuild it with: python -m {trainer}") from None
+
+
 @lru_cache(maxsize=1)
 def load_model() -> Recogniser:
     """The recogniser shipped with formproc."""
-    try:
-        ref = resources.files("formproc.scan").joinpath("data", MODEL_FILE)
-        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-            weights = {k: data[k] for k in data.files}
-        return Recogniser(weights)
-    except (FileNotFoundError, OSError, ValueError, KeyError):
-        raise InputError(f"character model {MODEL_FILE} is missing, damaged or of an older format; "
-                         "rebuild it with: python -m formproc.scan.train") from None
+    return load_packaged("formproc.scan", MODEL_FILE, Recogniser, "character", "formproc.scan.train")
