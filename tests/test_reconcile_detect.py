@@ -194,6 +194,27 @@ def test_free_text_strikes_need_a_pen_line_past_the_words(template):
     assert abs(line.y - (y0 + int(0.6 * px) + 1.5) / px) < 0.3
 
 
+def test_a_dotted_rule_left_by_the_cleaning_is_no_struck_word(template):
+    """The field's dotted rule, where the cleaning missed it, runs on past the struck words: it
+    must not make a strike through all the words look like a strike through some of them."""
+    from formproc.reconcile.detect import _text_strike
+    from formproc.scan.clean import CleanPage
+
+    ink, form, px = _page(template)
+    spec = template.field("unitType")
+    y0, x0 = int((spec.y + 1.5) * px), int((spec.x + 2) * px)
+    for x in range(x0, x0 + int(20 * px), 8):  # 20 mm of printed words
+        ink[y0:y0 + int(1.6 * px), x:x + 2] = 1.0
+    ink[y0 + int(0.6 * px):y0 + int(0.6 * px) + 3, x0 - int(1.5 * px):x0 + int(21 * px)] = 1.0  # the strike
+    rule = y0 + int(1.6 * px) + 2  # below the words' feet, within WORDS_MM of the strike
+    ink[rule:rule + 2, x0:x0 + int(80 * px):7] = 1.0  # its dots: 2 px square, 7 px apart
+    ink[rule:rule + 2, x0 + 1:x0 + int(80 * px):7] = 1.0
+    found = _text_strike(CleanPage(ink, form, 1.0, (250, 250, 250), np.zeros(ink.shape + (3,), np.uint8)), spec)
+    assert found is not None
+    line, left, right = found
+    assert line.x1 - 2.0 < right < line.x1
+
+
 def _page(template):
     from formproc.scan.register import PX_PER_MM
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rapidfuzz.distance import Levenshtein
 
 from formproc.errors import InputError
 from formproc.reconcile import handlines
@@ -43,3 +44,29 @@ def test_a_missing_model_file_is_a_clear_error(monkeypatch):
             load_model()
     finally:
         load_model.cache_clear()
+
+
+def test_a_page_line_is_kept_only_when_the_cut_holds_the_whole_written_line():
+    from formproc.layout import Rect
+    from formproc.reconcile.page_lines import covers
+
+    place = Rect(x=10.0, y=50.0, w=60.0, h=5.0)
+    dark = np.zeros((56, 480), np.float32)
+    dark[10:40, 16:200] = 0.8  # ink from 12 to 35 mm
+    assert covers(place, dark, [12.2, 51.0, 22.5, 4.0])
+    assert not covers(place, dark, [12.2, 51.0, 40.0, 4.0])  # the cut lost the line's end
+    assert not covers(place, dark, [5.0, 51.0, 30.0, 4.0])  # and here its start
+    assert not covers(place, np.zeros_like(dark), [12.2, 51.0, 22.5, 4.0])
+
+
+def test_page_lines_are_the_new_texts_cut_from_a_generated_page_as_the_detector_cuts_them():
+    from formproc.layout import load_template
+    from formproc.reconcile.page_lines import page_samples
+
+    lines = page_samples(load_template("ccm-2025"), np.random.default_rng(3), lambda rng: "Dr. Ana Pop, nr. 12")
+    assert lines
+    for x, text in lines:
+        assert text == "Dr. Ana Pop, nr. 12"
+        assert x.shape[0] == handlines.HEIGHT and x.shape[1] > 4 * len(text) and x.max() == pytest.approx(1.0)
+        read = load_model().decode(load_model().probabilities(x))[0]
+        assert Levenshtein.distance(read, text) <= 2  # the cut holds the written line, end to end

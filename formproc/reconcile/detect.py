@@ -487,7 +487,7 @@ def _text_strike(page: CleanPage, spec: FieldSpec) -> tuple[Strike, float, float
     course = np.array([strike.y_at((c + 0.5) / PX) * PX for c in range(cols.start, cols.start + words.shape[1])])
     words &= np.abs(np.arange(words.shape[0])[:, None] + rows.start + 0.5 - course[None, :]) <= WORDS_MM * PX
     words = cv2.morphologyEx(words.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    span = np.flatnonzero(words.any(axis=0))
+    span = np.flatnonzero(words.sum(axis=0) > RULE_PX)  # a dotted rule left by the cleaning is no word
     if len(span) == 0:
         return None  # a line on an empty field strikes nothing
     left, right = (cols.start + span[0]) / PX, (cols.start + span[-1] + 1) / PX
@@ -551,9 +551,19 @@ def _known_share(text: str) -> float:
     return sum(known(w) for w in words) / len(words) if words else 0.0
 
 
-def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple[str | None, float, list[str], float]:
-    """The text hand-written in a place beside a text field (only the ink that belongs to it, the
-    form's print taken out where the writing does not cross it), read by the line recogniser
+def place_line(rect: Rect, hand: np.ndarray) -> tuple[np.ndarray, float]:
+    """The writing in a place beside a text field, as the readers get it: (its darkness, the form's
+    print and ink that does not belong to the place taken out and only the main run of writing
+    kept (`_main_run`); the share of the place it covers)."""
+    crop, mask = writing_in(hand, rect, rect.w, side=0.0)
+    mask = _main_run(mask)
+    share = float(mask.mean()) if mask.size else 0.0
+    return np.where(mask, crop, 0.0), share
+
+
+def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tuple[str | None, float, list[str], float]:
+    """The text hand-written in a place beside a text field (`place_line`'s cut: its darkness and
+    the share of the place it covers), read by the line recogniser
     (formproc.reconcile.handlines) and by tesseract, each reading corrected as the scanner corrects
     the field (formproc.scan.text.correct), its unknown words respelled where only one known word
     lies an edit away (formproc.scan.lexicon.respell) and its lost commas below put back where one
@@ -561,12 +571,8 @@ def _hand_text(spec: FieldSpec, rect: Rect, hand: np.ndarray, on: date) -> tuple
     wins (the recogniser's on a tie): (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
-    crop, mask = writing_in(hand, rect, rect.w, side=0.0)
-    mask = _main_run(mask)
-    share = float(mask.mean()) if mask.size else 0.0
     if share < MIN_TEXT_INK:
         return None, 0.0, [], share
-    dark = np.where(mask, crop, 0.0)
     best: tuple[float, str, float, list[str]] | None = None
     for line in (_line_text(dark), read_line(dark)):
         if line is None:
@@ -610,8 +616,8 @@ def _text(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarra
         # a word struck among others: the new words belong in the old line, which is not rebuilt
         return FieldCorrection(spec.name, "text", None, 0.0, old, old_conf, False,
                                where=(strike.x0, strike.y - 1.0, strike.x1 - strike.x0, 2.0), flags=["partial-strike"])
-    hand = _without_strikes(hand, [strike], margin=0.6)
-    readings = [(*_hand_text(spec, z.rect, hand, on), z.rect) for z in beside_zones(template, spec.name)]
+    readings = [(*_hand_text(spec, dark, share, on), rect)
+                for rect, dark, share in _places(template, spec, hand, strike)]
     readings = [r for r in readings if r[0]]
     if not readings:
         return FieldCorrection(spec.name, "text", None, 0.0, old, old_conf, False,
@@ -622,6 +628,27 @@ def _text(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarra
         flags = flags + ["same-as-struck"]
     return FieldCorrection(spec.name, "text", text, conf if readable else min(conf, 0.2), old, old_conf, readable,
                            where=(rect.x, rect.y, rect.w, rect.h), flags=flags)
+
+
+def text_places(template: Template, spec: FieldSpec, page: CleanPage) -> list[tuple[Rect, np.ndarray, float]]:
+    """The places beside a struck free-text field with the writing in each, as `_text` reads them
+    (`place_line`: place, darkness, ink share); empty when the field is not struck. For the line
+    recogniser's training lines (formproc.reconcile.page_lines)."""
+    found = _text_strike(page, spec)
+    return [] if found is None else _places(template, spec, hand_layer(page), found[0])
+
+
+def _places(template: Template, spec: FieldSpec, hand: np.ndarray,
+            strike: Strike) -> list[tuple[Rect, np.ndarray, float]]:
+    """Each place beside a struck free-text field with `place_line`'s cut of its writing (the
+    strike painted out first)."""
+    hand = _without_strikes(hand, [strike], margin=0.6)
+    return [(z.rect, *place_line(z.rect, hand)) for z in beside_zones(template, spec.name)]
+
+
+def hand_layer(page: CleanPage) -> np.ndarray:
+    """The page's ink without the form's print (darkness 0-1), but for blue writing over it."""
+    return np.where(page.form & ~bluish(page.rgb) & ~blue_writing(page), 0.0, page.ink).astype(np.float32)
 
 
 # -- paraph ----------------------------------------------------------------------------------
@@ -678,7 +705,7 @@ def detect_corrections(template: Template, page: CleanPage, model: Recogniser,
     day = on or date.today()
     clean = np.where(page.form, 0.0, page.ink).astype(np.float32)
     pen = pen_ink(page)
-    hand = np.where(page.form & ~bluish(page.rgb) & ~blue_writing(page), 0.0, page.ink).astype(np.float32)
+    hand = hand_layer(page)
     printed = not filled_by_hand(template, page, pen)
     fields_mask = inside_fields(template, page.ink.shape, PX)
     out: dict[str, FieldCorrection] = {}

@@ -4,7 +4,8 @@ Reads hand-written free-text lines (a correction's new unit, ward, address or na
 tesseract reads badly. The model is a small convolutional-recurrent network (5 convolution
 stages, 4 of them pooled, one bidirectional LSTM, a linear layer to the characters and the CTC
 blank) trained by `python -m formproc.reconcile.train_lines` on synthetic lines written in the
-Debian handwriting fonts; its weights live in `formproc/reconcile/data/handlines.npz` and run
+Debian handwriting fonts and on such lines cut from whole generated pages as the detector cuts
+them (formproc.reconcile.page_lines); its weights live in `formproc/reconcile/data/handlines.npz` and run
 with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
 """
 

@@ -178,20 +178,27 @@ def scan_page(page: Page, template_name: str | None = None, keep_ink: bool = Fal
         return _scan_page(page, template_name, keep_ink)
 
 
+def clean_page(page: Page, template) -> tuple[Registration, CleanPage | None]:
+    """A page registered to the template and cleaned (None when it does not align)."""
+    ref = reference_for(template)
+    reg: Registration = register(page.image, ref)
+    if not reg.aligned or reg.warped is None:
+        return reg, None
+    return reg, clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
+                      ref.rosette, ref.gray)
+
+
 def _scan_page(page: Page, template_name: str | None, keep_ink: bool) -> PageResult:
     from formproc.layout import load_template, template_for_date
 
     explicit = template_name is not None
     template = load_template(template_name or template_for_date(date.today()))
-    ref = reference_for(template)
-    reg: Registration = register(page.image, ref)
+    reg, page_ink = clean_page(page, template)
     result = PageResult(page.source, template.name, reg.aligned, reg.score, registration=reg.method)
-    if not reg.aligned or reg.warped is None:
+    if page_ink is None:
         result.warnings.append(f"pagina nu a putut fi aliniată la șablonul {template.name} "
                                f"(scor {reg.score:.2f}); nu pare a fi fața unui certificat de concediu medical")
         return result
-    page_ink = clean(reg.warped, form_mask(ref.gray), writing_areas(template), page.image, reg.homography,
-                     ref.rosette, ref.gray)
     if keep_ink:
         result.page_ink = page_ink
     model = load_model()
