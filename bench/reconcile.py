@@ -122,7 +122,8 @@ def main() -> None:
           f"({sum(false_diff.values()) / max(1, uncorrected_fields):.2%}) {dict(false_diff.most_common(8))}")
     print(f"  by kind: {dict(diff_kind)}")
     print("  by copy: " + ", ".join(f"{c} {by_copy[c]}/{by_copy[c + ' fields']}" for c in ("white", "pink", "green")))
-    kinds = Counter(template.field(k.split(" ")[0]).kind for k in false_diff.elements())
+    names = [k.split(" ")[0] for k in false_diff.elements()]
+    kinds = Counter(template.field(n).kind if n in template.names else "sheet mark" for n in names)
     print(f"  by field kind: {dict(kinds)}")
     for key in ("with paraph", "without paraph"):
         n = paraph[key + " total"]

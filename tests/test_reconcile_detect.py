@@ -118,6 +118,25 @@ def test_annulled_and_duplicate_sheets(template):
     assert differences["duplicate"] == 1 and differences["serialNo"] == "7654321"
 
 
+def test_signed_stamps_in_the_anulat_place_are_no_anulat(template):
+    """Paraph stamps (a frame with a signature across it), each as tall as a letter of ANULAT,
+    are no ANULAT however many lie where it would be written."""
+    from formproc.reconcile.paper import detect_marks
+    from formproc.scan.clean import CleanPage
+
+    ink, form, px = _page(template)
+    mark = template.marks["annulled"]
+    for k in range(4):
+        x0, y0 = mark.x + 10 + 30 * k, mark.y + 10 + 20 * k
+        x1, y1 = x0 + 22, y0 + 8.5
+        cv2.rectangle(ink, (int(x0 * px), int(y0 * px)), (int(x1 * px), int(y1 * px)), 1.0, 3)
+        t = np.linspace(0, 1, 60)
+        wave = np.stack([(x0 + 1 + t * 20) * px, (y0 + 4.25 + 3.5 * np.sin(t * 14)) * px], axis=1)
+        cv2.polylines(ink, [wave.astype(np.int32)], False, 1.0, 3)
+    page = CleanPage(ink, form, 1.0, (250, 250, 250), np.full(ink.shape + (3,), 250, np.uint8))
+    assert detect_marks(template, page) == (False, None)
+
+
 def test_sample_command_writes_corrected_copies_with_old_and_new_truth(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
         main(["sample", "--template", "ccm-2025", "--count", "2", "--seed", "4", "-o", str(tmp_path), "--corrected"])

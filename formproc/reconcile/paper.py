@@ -30,6 +30,9 @@ from formproc.scan.load import Page, load_pages
 ANNUL_MIN_MM = 8.0  # a letter of the ANULAT mark is at least this tall and wide
 ANNUL_MIN_MM2 = 80.0  # and the mark's letters cover at least this much
 DUPLICATE_INK = 0.03  # ink share of the DUPLICAT box above which the box is written
+FRAME_SIDE = 0.7  # share of a side of its bounding box a stamp's frame covers at least (the signature
+# across it and a faint copy break it here and there)
+FRAME_BAND = 3  # pixels along each side of a blob's bounding box looked at for a frame's line
 EDGE_SPAN = 0.8  # a band along a box's side spanning this share of it is the sheet's edge, not writing
 _DUPL = re.compile(r"seria\s+([A-Z0-9]{1,5})\s+nr\.?\s*([0-9]{1,10})", re.IGNORECASE)
 
@@ -98,8 +101,10 @@ def detect_marks(template: Template, page: CleanPage) -> tuple[bool, dict[str, A
         # the letters' strokes where they cross the form's lines are kept (a thin pen breaks there)
         crossing = blue_writing(page)[rows, cols]
         binary = ((page.ink[rows, cols] > INK_LEVEL) & (~page.form[rows, cols] | crossing)).astype(np.uint8)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-        big = sum(int(s[4]) for s in stats[1:] if s[2] >= ANNUL_MIN_MM * PX and s[3] >= ANNUL_MIN_MM * PX)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        big = sum(int(stats[i][4]) for i in range(1, n)
+                  if stats[i][2] >= ANNUL_MIN_MM * PX and stats[i][3] >= ANNUL_MIN_MM * PX
+                  and not _frame(labels, i, stats[i]))
         annulled = big / (PX * PX) >= ANNUL_MIN_MM2
     duplicate = None
     mark = template.marks.get("duplicate")
@@ -109,6 +114,17 @@ def detect_marks(template: Template, page: CleanPage) -> tuple[bool, dict[str, A
         if ink.size and float((ink > INK_LEVEL).mean()) >= DUPLICATE_INK:
             duplicate = _read_duplicate(ink)
     return annulled, duplicate
+
+
+def _frame(labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
+    """Whether a blob is a rectangle's frame (a stamp's, with the signature across it): ink along
+    each of its bounding box's four sides, FRAME_SIDE of their length at least. No letter of
+    ANULAT, upright or slanted, has all four."""
+    x, y, w, h = (int(v) for v in stat[:4])
+    blob = labels[y:y + h, x:x + w] == index
+    band = FRAME_BAND
+    sides = (blob[:band].any(axis=0), blob[-band:].any(axis=0), blob[:, :band].any(axis=1), blob[:, -band:].any(axis=1))
+    return all(float(side.mean()) >= FRAME_SIDE for side in sides)
 
 
 def _without_edges(ink: np.ndarray) -> np.ndarray:
