@@ -27,11 +27,12 @@ frames: `--seed 8 --minutes 20 --lr 5e-4 --data lines.pkl --init base.npz --out 
 (5,215 steps in 1,202 s, validation CER 0.062), then on page lines too:
 `--seed 9 --lr 5e-4 --data lines.pkl --init step2.npz --pages 1200 --page-data pages1200.pkl
 --out step3.npz` (2,774 lines of 1,200 pages generated in 1,697 s; 3,000 steps in 609 s; CER on
-the 115 lines of 50 other pages 0.112 -> 0.083 in training, synthetic 0.065) and
+the 115 lines of 50 other pages 0.083 in training, synthetic 0.065) and
 `--seed 10 --steps 100000 --minutes 28 --lr 4e-4 --data lines.pkl --init step3.npz --pages 2000
 --page-data pages2000.pkl` (4,673 lines; 9,859 steps in 1,682 s; page-line CER 0.069, synthetic
-0.061; read one line at a time with numpy, as formproc reads, page-line CER 0.076, 53 of the 115
-exact, against 0.112 and 40 before the page lines).
+0.061). Read one line at a time with numpy, as formproc reads them, the 115 page lines: CER 0.112
+and 40 exact before the page lines, 0.088 and 47 after the first of these runs, 0.076 and 53 after
+the second.
 """
 
 from __future__ import annotations
