@@ -443,3 +443,15 @@ def test_a_dotted_rule_does_not_join_a_new_text_to_a_stamp_beside_it():
     mask[2, ::3] = True  # the form's dotted rule along the place's top
     kept = np.flatnonzero(_main_run(mask)[5:].any(axis=0))
     assert kept.min() == 10 and kept.max() == 199  # the words only, the rule's dots among them kept
+
+
+def test_a_word_space_of_large_writing_does_not_part_the_line():
+    from formproc.reconcile.detect import _main_run
+
+    mask = np.zeros((48, 480), bool)
+    for x in range(10, 60, 8):  # "SC": 4 mm capitals
+        mask[8:40, x:x + 3] = True
+    for x in range(93, 300, 8):  # "EXEMPLU SRL", 4.1 mm on (beyond TEXT_GAP_MM, under two letter heights)
+        mask[8:40, x:x + 3] = True
+    kept = np.flatnonzero(_main_run(mask).any(axis=0))
+    assert kept.min() == 10 and kept.max() == 295

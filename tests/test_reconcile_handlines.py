@@ -31,6 +31,46 @@ def test_decoding_merges_repeats_and_gives_each_word_its_least_sure_character():
     assert confs == pytest.approx([70.0, 80.0], abs=1e-4)  # "Dr.": r at 0.7; "Anna": A at 0.8 (n's best 0.99)
 
 
+def test_the_line_likelihood_sums_every_ctc_alignment():
+    from itertools import product
+
+    from formproc.reconcile.handlines import ctc_log_likelihood, ctc_runs
+
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(3), size=5)  # 5 columns, the blank and two characters
+    labels = [[1], [1, 1], [1, 2], [2, 2, 1], []]
+    total = {tuple(seq): 0.0 for seq in labels}
+    for path in product(range(3), repeat=5):  # every path, collapsed as CTC does
+        seq = tuple(k for k, _ in ctc_runs(np.array(path)))
+        if seq in total:
+            total[seq] += float(np.prod(probs[np.arange(5), path]))
+    got = ctc_log_likelihood(np.log(probs), labels)
+    assert got == pytest.approx([np.log(total[tuple(seq)]) for seq in labels], rel=1e-9)
+
+
+def _spelled(reader: LineReader, text: str, doubt: dict[int, tuple[str, float]]) -> np.ndarray:
+    """Probabilities of a line read as `text`, one sure column per character and a blank between;
+    at the positions in `doubt` the read character shares its column with another (char, p)."""
+    path = []
+    for i, ch in enumerate(text):
+        path.append((ch, 0.98))
+        path.append(("", 0.98))
+    out = _probs(reader, path)
+    for i, (other, p) in doubt.items():
+        out[2 * i] = 0.0
+        out[2 * i, reader.charset.index(text[i]) + 1] = 1.0 - p
+        out[2 * i, reader.charset.index(other) + 1] = p
+    return out
+
+
+def test_an_unknown_word_read_in_doubt_becomes_the_likeliest_known_word_near_it():
+    reader = load_model()
+    doubtful = _spelled(reader, "Primaria Comunel", {15: ("i", 0.4)})  # l 0.6, i 0.4
+    assert handlines._known_words("Primaria Comunel", doubtful, reader.charset) == "Primaria Comunei"
+    sure = _spelled(reader, "Primaria Comunel", {15: ("i", 1e-6)})  # l read surely: a name the lexicon lacks
+    assert handlines._known_words("Primaria Comunel", sure, reader.charset) == "Primaria Comunel"
+
+
 def test_a_line_without_ink_is_not_read():
     assert normalise(np.zeros((40, 200), np.float32)) is None
     assert handlines.read_line(np.zeros((40, 200), np.float32)) is None

@@ -40,6 +40,14 @@ def test_a_hand_read_word_is_respelled_only_when_one_known_word_is_one_edit_away
     assert lexicon.respell("Canstama") == "Canstama"  # nothing one edit away
 
 
+def test_a_word_in_capitals_may_be_a_business_form_an_edit_away():
+    assert lexicon.known("SRL") and lexicon.known("CMI")
+    assert lexicon.spellings("SRL") == []  # one of them: nothing else tried
+    assert lexicon.spellings("SRI") == ["SRL"] and lexicon.respell("SRI") == "SRL"
+    assert lexicon.spellings("SNL") == ["SNC", "SRL"] and lexicon.respell("SNL") == "SNL"  # which one?
+    assert lexicon.spellings("EXEMPLU") == []  # a word in capitals is not respelled as a lexicon word
+
+
 def test_lost_commas_below_are_put_back_only_where_one_known_word_has_them():
     assert [lexicon.with_commas(w) for w in ("Bucuresti", "Stefan", "Constanta", "Judetean")] == [
         "București", "Ștefan", "Constanța", "Județean"]

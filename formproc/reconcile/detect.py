@@ -91,7 +91,8 @@ TEXT_COVER = 0.8  # share of the printed words' extent a strike through the whol
 HAND_TEXT_CAP = 0.45  # the confidence of a hand-written text: the readers' confidences on hand-writing are
 # not calibrated (tesseract's misread words come back at 90+), so such a reading is never taken as sure
 MIN_TEXT_INK = 0.01  # share of a place beside a text field covered by writing, to be read
-TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature beside it
+TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature beside it, at least
+WORD_GAP = 2.0  # or this many times the writing's usual letter height, when larger (large writing's word spaces)
 RULE_PX = 2  # ink pixels a column of a dotted rule has at most (a written stroke's column has more)
 _COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")  # tesseract's cedilla letters, as Romanian writes them
 
@@ -531,13 +532,22 @@ def _line_text(dark: np.ndarray) -> tuple[str, list[float]] | None:
     return line if line is not None and any(ch.isalnum() for ch in line[0]) else None
 
 
+def _letter_height(mask: np.ndarray) -> float:
+    """The usual height (px) of the letters in a mask of writing: the median of its blobs' heights,
+    dots and commas (under 1 mm) left out."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    heights = [h for h in stats[1:, cv2.CC_STAT_HEIGHT] if h >= PX]
+    return float(np.median(heights)) if heights else 0.0
+
+
 def _main_run(mask: np.ndarray) -> np.ndarray:
-    """The run of writing with the most ink in a place, where runs are parted by TEXT_GAP_MM mm of
-    nothing but a rule's dots (a signature written beside the new text is not part of it)."""
+    """The run of writing with the most ink in a place, where runs are parted by a gap of nothing
+    but a rule's dots, TEXT_GAP_MM mm or WORD_GAP letter heights wide, whichever is larger (a
+    signature written beside the new text is not part of it; a word space is)."""
     cols = np.flatnonzero(mask.sum(axis=0) > RULE_PX)
     if len(cols) == 0:
         return mask
-    cuts = np.flatnonzero(np.diff(cols) > TEXT_GAP_MM * PX)
+    cuts = np.flatnonzero(np.diff(cols) > max(TEXT_GAP_MM * PX, WORD_GAP * _letter_height(mask)))
     runs = np.split(cols, cuts + 1)
     best = max(runs, key=lambda r: int(mask[:, r[0]:r[-1] + 1].sum()))
     out = np.zeros_like(mask)

@@ -7,16 +7,24 @@ blank) trained by `python -m formproc.reconcile.train_lines` on synthetic lines 
 Debian handwriting fonts and on such lines cut from whole generated pages as the detector cuts
 them (formproc.reconcile.page_lines); its weights live in `formproc/reconcile/data/handlines.npz` and run
 with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
+
+A word the greedy reading spells as no known word (formproc.scan.lexicon; a word in capitals as
+no business form such as SRL) is checked against the known words a few edits from it: the line's
+probability with each in its place is summed over all CTC alignments, and the likeliest takes the
+word's place when the line is at most LEXICON_MARGIN nats less likely with it than as read. A
+name the lexicon lacks, read surely, stays as read.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
+from formproc.scan.lexicon import spellings
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -27,6 +35,8 @@ HEIGHT = 32  # the model input's height in pixels
 MODEL_FILE = "handlines.npz"
 INK = 0.25  # darkness above which a pixel counts as ink for cropping
 MARGIN = 6  # pixels of paper kept left and right of the ink (at the input's resolution)
+LEXICON_MARGIN = 8.0  # nats a line may lose by a known word put in place of an unknown one read
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def clean_text(text: str) -> str:
@@ -156,12 +166,57 @@ def load_model() -> LineReader:
     return load_packaged("formproc.reconcile", MODEL_FILE, LineReader, "line", "formproc.reconcile.train_lines")
 
 
+def ctc_log_likelihood(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
+    """log P(text | line) of each label sequence (classes, no blanks) under a line's per-column
+    log-probabilities (T x classes, class 0 the blank), summed over every CTC alignment (the
+    forward algorithm, all sequences at once)."""
+    n, neg = len(labels), -1e30
+    ext = np.zeros((n, max(2, *(2 * len(seq) + 1 for seq in labels))), int)  # blank, c1, blank, ..., blank
+    for i, seq in enumerate(labels):
+        ext[i, 1:2 * len(seq):2] = seq
+    skip = np.zeros(ext.shape, bool)  # a blank may be skipped between two different characters
+    skip[:, 2:] = (ext[:, 2:] != 0) & (ext[:, 2:] != ext[:, :-2])
+    alpha = np.full(ext.shape, neg)
+    alpha[:, 0] = logp[0, 0]
+    alpha[:, 1] = logp[0, ext[:, 1]]
+    for t in range(1, len(logp)):
+        one = np.pad(alpha[:, :-1], ((0, 0), (1, 0)), constant_values=neg)
+        two = np.where(skip, np.pad(alpha[:, :-2], ((0, 0), (2, 0)), constant_values=neg), neg)
+        alpha = np.logaddexp(np.logaddexp(alpha, one), two) + logp[t, ext]
+    ends = np.array([2 * len(seq) for seq in labels])
+    rows = np.arange(n)
+    return np.logaddexp(alpha[rows, ends], np.where(ends > 0, alpha[rows, np.maximum(ends - 1, 0)], neg))
+
+
+def _known_words(text: str, probs: np.ndarray, charset: str) -> str:
+    """The greedy reading with each unknown word replaced by the likeliest known spelling near it
+    (`spellings`), when the line loses at most LEXICON_MARGIN nats by it."""
+    logp = np.log(probs + 1e-12)
+
+    def encode(line: str) -> list[int]:
+        return [charset.index(c) + 1 for c in line if c in charset]
+
+    base = ctc_log_likelihood(logp, [encode(text)])[0]
+    out = text
+    for m in reversed(list(_WORD.finditer(text))):
+        words = spellings(m.group())
+        if not words:
+            continue
+        scores = ctc_log_likelihood(logp, [encode(text[:m.start()] + w + text[m.end():]) for w in words])
+        best = int(np.argmax(scores))
+        if scores[best] >= base - LEXICON_MARGIN:
+            out = out[:m.start()] + words[best] + out[m.end():]
+    return out
+
+
 def read_line(dark: np.ndarray) -> tuple[str, list[float]] | None:
-    """The text of one hand-written line (darkness image at 8 px/mm) and its words' confidences
-    (0-100), or None when the line has no ink or nothing is read."""
+    """The text of one hand-written line (darkness image at 8 px/mm), its unknown words spelled as
+    the likeliest known words (`_known_words`), and its words' confidences (0-100), or None when
+    the line has no ink or nothing is read."""
     x = normalise(dark)
     if x is None:
         return None
     model = load_model()
-    text, confs = model.decode(model.probabilities(x))
-    return (text, confs) if text else None
+    probs = model.probabilities(x)
+    text, confs = model.decode(probs)
+    return (_known_words(text, probs, model.charset), confs) if text else None

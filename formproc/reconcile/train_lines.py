@@ -16,23 +16,27 @@ lines (another seed) is printed every `--every` steps. `--data FILE` keeps the g
 so that a retraining skips their generation; `--init MODEL.npz` trains on from an exported model.
 `--pages N` adds the new texts of N generated corrected pages as the detector cuts them
 (formproc.reconcile.page_lines: through print, carbon copy, scan, registration and cleaning, with
-a stamp's lettering or a signature beside the words), `--page-share` of the lines drawn; their
-CER on the pages of `--page-seed` + 1 is printed too (`--page-data FILE` keeps them).
+a stamp's lettering or a signature beside the words), `--page-share` of the lines drawn; with
+several page seeds (`--page-seed 1 5`), `--pages` gives a count for each. Their CER on the pages
+of the first page seed + 1 is printed too (`--page-data FILE` keeps them).
 
 The shipped model, on the 2-core machine: 60,000 lines generated in 494 s (2 workers), trained
 `--seed 7 --lines 60000 --val 1000 --minutes 50 --every 1000 --data lines.pkl --out base.npz`
-(10,564 steps of 32 lines in 3,006 s, validation CER 0.061; that run's batches were only widened
-or narrowed), then trained on with `_augmented`'s bands, cut tops, lost thin strokes and stamp
-frames: `--seed 8 --minutes 20 --lr 5e-4 --data lines.pkl --init base.npz --out step2.npz`
-(5,215 steps in 1,202 s, validation CER 0.062), then on page lines too:
-`--seed 9 --lr 5e-4 --data lines.pkl --init step2.npz --pages 1200 --page-data pages1200.pkl
---out step3.npz` (2,774 lines of 1,200 pages generated in 1,697 s; 3,000 steps in 609 s; CER on
-the 115 lines of 50 other pages 0.083 in training, synthetic 0.065) and
-`--seed 10 --steps 100000 --minutes 28 --lr 4e-4 --data lines.pkl --init step3.npz --pages 2000
---page-data pages2000.pkl` (4,673 lines; 9,859 steps in 1,682 s; page-line CER 0.069, synthetic
-0.061). Read one line at a time with numpy, as formproc reads them, the 115 page lines: CER 0.112
-and 40 exact before the page lines, 0.088 and 47 after the first of these runs, 0.076 and 53 after
-the second.
+(10,564 steps of 32 lines in 3,006 s, validation CER 0.061; that run's batches were only widened or
+narrowed), then trained on with `_augmented`'s bands, cut tops, lost thin strokes and stamp frames:
+`--seed 8 --minutes 20 --lr 5e-4 --data lines.pkl --init base.npz --out step2.npz` (5,215 steps in
+1,202 s, validation CER 0.062), then on page lines too: `--seed 9 --lr 5e-4 --data lines.pkl --init
+step2.npz --pages 1200 --page-data pages1200.pkl --out step3.npz` (2,774 lines of 1,200 pages
+generated in 1,697 s; 3,000 steps in 609 s; CER on the 115 lines of 50 other pages 0.083 in
+training, synthetic 0.065) and `--seed 10 --steps 100000 --minutes 28 --lr 4e-4 --data lines.pkl
+--init step3.npz --pages 2000 --page-data pages2000.pkl --out step4.npz` (4,673 lines; 9,859 steps
+in 1,682 s; page-line CER 0.069, synthetic 0.061), then `--seed 11 --steps 100000 --minutes 28 --lr
+3e-4 --every 2000 --data lines.pkl --init step4.npz --pages 2000 1500 --page-seed 1 5 --page-data
+pages3500.pkl` (8,168 lines: pages2000.pkl's and 3,495 of the 1,500 new pages, generated in 3,050 s
+on a shared machine; 9,839 steps in 1,682 s; page-line CER 0.064, synthetic 0.057). Read one line at
+a time with numpy, greedy (without handlines' lexicon step), the 115 page lines: CER 0.112 and 40
+exact before the page lines, 0.088 and 47 after the first of these runs, 0.076 and 53 after the
+second, 0.068 and 56 after the third (with the lexicon step: 0.058 and 71).
 """
 
 from __future__ import annotations
@@ -390,9 +394,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--minutes", type=float, default=25.0, help="stop training after this wall time")
     ap.add_argument("--every", type=int, default=300, help="validation every this many steps")
     ap.add_argument("--data", type=Path, default=None, help="cache of the generated lines (pickle)")
-    ap.add_argument("--pages", type=int, default=0, help="generated pages whose hand lines are trained on too")
-    ap.add_argument("--page-val", type=int, default=50, help="generated pages for validation (page seed + 1)")
-    ap.add_argument("--page-seed", type=int, default=1)
+    ap.add_argument("--pages", type=int, nargs="+", default=[0],
+                    help="generated pages whose hand lines are trained on too (as many for each page seed)")
+    ap.add_argument("--page-val", type=int, default=50, help="generated pages for validation (first page seed + 1)")
+    ap.add_argument("--page-seed", type=int, nargs="+", default=[1])
     ap.add_argument("--page-share", type=float, default=0.4, help="share of the training lines from pages")
     ap.add_argument("--page-data", type=Path, default=None, help="cache of the page lines (pickle)")
     ap.add_argument("--init", type=Path, default=None, help="an exported model to train on from")
@@ -409,11 +414,13 @@ def main(argv: list[str] | None = None) -> None:
                                              dataset(args.val, args.seed + 1000, args.workers)))
     print(f"{len(train)} training lines, {len(val)} validation lines in {time.time() - t0:.0f} s", flush=True)
     vals = {"synthetic": val}
-    if args.pages:
+    if any(args.pages):
+        if len(args.pages) != len(args.page_seed):
+            raise SystemExit("--pages and --page-seed: one count for each page seed")
         t0 = time.time()
         pages, vals["pages"] = _cached(args.page_data, lambda: (
-            page_lines.dataset(args.pages, args.page_seed, args.workers),
-            page_lines.dataset(args.page_val, args.page_seed + 1, args.workers)))
+            [line for n, seed in zip(args.pages, args.page_seed) for line in page_lines.dataset(n, seed, args.workers)],
+            page_lines.dataset(args.page_val, args.page_seed[0] + 1, args.workers)))
         repeat = max(1, round(args.page_share * len(train) / ((1 - args.page_share) * max(1, len(pages)))))
         train = train + pages * repeat
         print(f"{len(pages)} page lines (each {repeat} times), {len(vals['pages'])} for validation "

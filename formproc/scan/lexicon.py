@@ -22,6 +22,9 @@ _COMMAS_OFF = str.maketrans("șțȘȚ", "stST")
 LETTERS = re.compile(r"^[^\W\d_]+$")
 MIN_LETTERS = 3  # shorter words are left alone: too many words lie near them
 NEAR_LIMIT = 40  # words near a misread one tried at most
+#: the forms of business and medical practice written in capitals in employers' and units' names
+#: (Legea 31/1990, OUG 44/2008, OG 124/1998), which the model's word list lacks
+ACRONYMS = frozenset({"SA", "SC", "SCA", "SCS", "SNC", "SRL", "PFA", "II", "IF", "RA", "CMI", "SCM"})
 
 
 def _tessdata() -> Path | None:
@@ -80,7 +83,7 @@ def known(word: str) -> bool:
     """Whether a word (letters only) is one of the model's, as written or in lower case (ş and ţ
     taken for ș and ț)."""
     word = word.translate(COMMA_BELOW)
-    return word in _known() or word.lower() in _known()
+    return word in ACRONYMS or word in _known() or word.lower() in _known()
 
 
 def near(word: str) -> list[str]:
@@ -97,14 +100,23 @@ def near(word: str) -> list[str]:
     return [w for w, _, _ in found]
 
 
+def spellings(word: str) -> list[str]:
+    """The known words a hand-read word that is not known may have been (`near`), a word that
+    begins a name or a line also among the list's lower-case words, written with its capital; for a
+    word in capitals (not one of them), the ACRONYMS an edit from it."""
+    if word.isupper():
+        return [] if word in ACRONYMS else sorted(a for a in ACRONYMS if Levenshtein.distance(a, word) == 1)
+    close = set(near(word))
+    if _case(word) == "title":
+        close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
+    return sorted(close)
+
+
 def respell(word: str) -> str:
     """A hand-read word that is not known, as the one known word a single edit away from it
     (else as read: with two or more such words, the reading does not say which was written)."""
-    close = set(near(word))
-    if _case(word) == "title":  # a word that begins a name or a line: the list may have it in lower case
-        close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
-    close = {w for w in close if Levenshtein.distance(w, word) == 1}
-    return close.pop() if len(close) == 1 else word
+    close = [w for w in spellings(word) if Levenshtein.distance(w, word) == 1]
+    return close[0] if len(close) == 1 else word
 
 
 @lru_cache(maxsize=1)
