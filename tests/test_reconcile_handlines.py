@@ -52,7 +52,7 @@ def _spelled(reader: LineReader, text: str, doubt: dict[int, tuple[str, float]])
     """Probabilities of a line read as `text`, one sure column per character and a blank between;
     at the positions in `doubt` the read character shares its column with another (char, p)."""
     path = []
-    for i, ch in enumerate(text):
+    for ch in text:
         path.append((ch, 0.98))
         path.append(("", 0.98))
     out = _probs(reader, path)

@@ -191,6 +191,9 @@ def ctc_log_likelihood(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
 def _known_words(text: str, probs: np.ndarray, charset: str) -> str:
     """The greedy reading with each unknown word replaced by the likeliest known spelling near it
     (`spellings`), when the line loses at most LEXICON_MARGIN nats by it."""
+    tried = [(m, words) for m in reversed(list(_WORD.finditer(text))) if (words := spellings(m.group()))]
+    if not tried:
+        return text
     logp = np.log(probs + 1e-12)
 
     def encode(line: str) -> list[int]:
@@ -198,10 +201,7 @@ def _known_words(text: str, probs: np.ndarray, charset: str) -> str:
 
     base = ctc_log_likelihood(logp, [encode(text)])[0]
     out = text
-    for m in reversed(list(_WORD.finditer(text))):
-        words = spellings(m.group())
-        if not words:
-            continue
+    for m, words in tried:
         scores = ctc_log_likelihood(logp, [encode(text[:m.start()] + w + text[m.end():]) for w in words])
         best = int(np.argmax(scores))
         if scores[best] >= base - LEXICON_MARGIN:
