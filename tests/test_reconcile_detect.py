@@ -455,3 +455,17 @@ def test_a_word_space_of_large_writing_does_not_part_the_line():
         mask[8:40, x:x + 3] = True
     kept = np.flatnonzero(_main_run(mask).any(axis=0))
     assert kept.min() == 10 and kept.max() == 295
+
+
+def test_only_tesseracts_reading_is_respelled_the_recognisers_was_weighed_already(template, monkeypatch):
+    from datetime import date
+
+    from formproc.reconcile import detect
+
+    spec, dark, on = template.field("ward"), np.ones((40, 400), np.float32), date(2026, 3, 2)
+    monkeypatch.setattr(detect, "_line_text", lambda d: None)
+    monkeypatch.setattr(detect, "read_line", lambda d, witness="": ("Chiruraie", [90.0]))
+    assert detect._hand_text(spec, dark, 1.0, on)[0] == "Chiruraie"  # kept against the line's likelihood
+    monkeypatch.setattr(detect, "_line_text", lambda d: ("Chiruraie", [90.0]))
+    monkeypatch.setattr(detect, "read_line", lambda d, witness="": None)
+    assert detect._hand_text(spec, dark, 1.0, on)[0] == "Chirurgie"

@@ -71,6 +71,24 @@ def test_an_unknown_word_read_in_doubt_becomes_the_likeliest_known_word_near_it(
     assert handlines._known_words("Primaria Comunel", sure, reader.charset) == "Primaria Comunel"
 
 
+def test_a_known_spelling_the_other_reader_also_read_wins_among_the_likely_ones():
+    reader = load_model()
+    probs = _spelled(reader, "Spitalul Cliric", {12: ("n", 0.3)})  # r 0.7, n 0.3
+    probs[20] = 0.0
+    probs[20, 0] = probs[20, reader.charset.index("l") + 1] = 0.5  # the l's column may be nothing
+    assert handlines._known_words("Spitalul Cliric", probs, reader.charset) == "Spitalul Ciric"  # the likeliest
+    assert handlines._known_words("Spitalul Cliric", probs, reader.charset, "Spitalul Clinic") == "Spitalul Clinic"
+    assert handlines._known_words("Spitalul Cliric", probs, reader.charset, "Spitalul Chinic") == "Spitalul Ciric"
+
+
+def test_a_short_word_before_a_full_stop_is_weighed_as_an_abbreviation():
+    reader = load_model()
+    doubtful = _spelled(reader, "Di. Ionescu", {1: ("r", 0.3)})  # "Di" is a known word
+    assert handlines._known_words("Di. Ionescu", doubtful, reader.charset) == "Dr. Ionescu"
+    sure = _spelled(reader, "Di. Ionescu", {1: ("r", 1e-6)})
+    assert handlines._known_words("Di. Ionescu", sure, reader.charset) == "Di. Ionescu"
+
+
 def test_a_line_without_ink_is_not_read():
     assert normalise(np.zeros((40, 200), np.float32)) is None
     assert handlines.read_line(np.zeros((40, 200), np.float32)) is None

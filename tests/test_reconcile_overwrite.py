@@ -99,3 +99,29 @@ def test_a_thin_pen_character_over_print_is_found_but_not_proven(template):
     found = read_page(Page("corectat.png", sample.image), template.name).corrections["diagCode"]
     assert (found.style, found.new_text, found.old_text) == ("overwrite", "627", "625")
     assert found.new_confidence < 0.5
+
+
+@pytest.mark.parametrize("print_top,found", [("7", True), ("1", False)])
+def test_a_pen_character_is_a_retrace_only_where_the_print_beside_it_reads_the_same(template, monkeypatch,
+                                                                                    print_top, found):
+    # a pen's 1 over a printed 2 that its stroke hides: the print beside it reads 7 (then 3, 4, 1), a
+    # day the date's grammar mends to the pen's own 19: no retrace, the old value unread
+    from datetime import date
+
+    from formproc.reconcile import overwrite
+    from formproc.scan import fonts
+    from formproc.scan.read import CellInk, CellRead
+
+    others = [c for c in "7341" if c != print_top]
+    beside = CellRead([(print_top, 0.67)] + [(c, 0.1) for c in others], CellInk(0.15, 1, (0.3, 0.25, 0.4, 0.5), 0.0))
+    monkeypatch.setattr(overwrite, "printed_read", lambda *args: (beside, 0.43))
+    record = _record(4).model_copy(update=dict(issueDate=date(2025, 3, 29), validFrom=date(2025, 3, 29),
+                                               validTo=date(2025, 4, 1)))
+    humor = next(f for f in fonts.available(fonts.HAND_FONTS) if "Humor" in f)
+    sample = make_corrected(np.random.default_rng(1), template, record=record, fields=["validFrom"],
+                            values={"validFrom": "190325"}, styles=("overwrite",), paraph=True, distort=False,
+                            copy="green", font=humor)
+    corrections = read_page(Page("corectat.png", sample.image), template.name).corrections
+    assert ("validFrom" in corrections) is found
+    if found:
+        assert corrections["validFrom"].new_text == "190325" and corrections["validFrom"].old_text is None

@@ -46,6 +46,20 @@ def test_a_word_in_capitals_may_be_a_business_form_an_edit_away():
     assert lexicon.spellings("SRI") == ["SRL"] and lexicon.respell("SRI") == "SRL"
     assert lexicon.spellings("SNL") == ["SNC", "SRL"] and lexicon.respell("SNL") == "SNL"  # which one?
     assert lexicon.spellings("EXEMPLU") == []  # a word in capitals is not respelled as a lexicon word
+    assert lexicon.spellings("A") == []  # an initial is no business form
+
+
+def test_a_known_word_has_no_other_spelling():
+    assert lexicon.known("Ciric") and not lexicon.known("ciric")  # a name, no lower-case word
+    assert lexicon.spellings("Ciric") == []
+
+
+def test_a_word_before_a_full_stop_may_be_an_abbreviation_an_edit_away():
+    assert lexicon.known("Di") and lexicon.abbreviations("Di") == ["Dr"]
+    assert {"nr", "Nr"} <= set(lexicon.abbreviations("or"))
+    assert lexicon.abbreviations("Dr") == [] and lexicon.abbreviations("Str") == []  # one of them
+    assert lexicon.abbreviations("A") == []  # an initial
+    assert lexicon.known("Bdul") and lexicon.known("Șos")
 
 
 def test_lost_commas_below_are_put_back_only_where_one_known_word_has_them():

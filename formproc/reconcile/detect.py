@@ -22,9 +22,10 @@ formproc.scan.register) and on the template's geometry only:
 - free-text fields (formproc.reconcile.zones.free_text: ward, address, unit, doctor): a long
   straight line through the printed words is a strike; the new text is read from the places
   beside the line (formproc.reconcile.zones) by the hand-written line recogniser
-  (formproc.reconcile.handlines) and by tesseract (`ron`, formproc.scan.text), each reading
-  corrected as the scanner corrects that field's text, its unknown words respelled and its lost
-  commas below put back (formproc.scan.lexicon); the reading with more known words wins.
+  (formproc.reconcile.handlines, tesseract's reading its witness for the known spellings it
+  weighs) and by tesseract (`ron`, formproc.scan.text), each reading corrected as the scanner
+  corrects that field's text, tesseract's unknown words respelled and both readings' lost commas
+  below put back (formproc.scan.lexicon); the reading with more known words wins.
   Hand-written text is read far less surely than print, and neither reader's confidences on it
   are calibrated: its confidence stays under 0.5. The struck words are read again with the line
   painted over ("when legible"). A strike through part of the words only (the new words belong
@@ -573,24 +574,27 @@ def place_line(rect: Rect, hand: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tuple[str | None, float, list[str], float]:
     """The text hand-written in a place beside a text field (`place_line`'s cut: its darkness and
-    the share of the place it covers), read by the line recogniser
-    (formproc.reconcile.handlines) and by tesseract, each reading corrected as the scanner corrects
-    the field (formproc.scan.text.correct), its unknown words respelled where only one known word
-    lies an edit away (formproc.scan.lexicon.respell) and its lost commas below put back where one
-    known word has them (formproc.scan.lexicon.with_commas); the reading with more known words
-    wins (the recogniser's on a tie): (text, confidence, flags, ink share)."""
+    the share of the place it covers), read by tesseract and by the line recogniser
+    (formproc.reconcile.handlines, which weighs its known spellings with tesseract's reading as a
+    witness), each reading corrected as the scanner corrects the field
+    (formproc.scan.text.correct) and its lost commas below put back where one known word has them
+    (formproc.scan.lexicon.with_commas); tesseract's unknown words are respelled where only one
+    known word lies an edit away (formproc.scan.lexicon.respell: the recogniser's own were checked
+    against the line already). The reading with more known words wins (the recogniser's on a
+    tie): (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
     if share < MIN_TEXT_INK:
         return None, 0.0, [], share
     best: tuple[float, str, float, list[str]] | None = None
-    for line in (_line_text(dark), read_line(dark)):
+    tess = _line_text(dark)
+    for line, checked in ((tess, False), (read_line(dark, tess[0] if tess else ""), True)):
         if line is None:
             continue
         value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
         if value is None:
             continue
-        spelled = re.sub(r"[^\W\d_]+", lambda m: with_commas(respell(m.group())), value)
+        spelled = re.sub(r"[^\W\d_]+", lambda m: with_commas(m.group() if checked else respell(m.group())), value)
         flags = flags + ["respelled"] if spelled != value else flags
         share_known = _known_share(spelled)
         if best is None or share_known >= best[0]:

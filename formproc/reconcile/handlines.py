@@ -9,10 +9,11 @@ them (formproc.reconcile.page_lines); its weights live in `formproc/reconcile/da
 with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
 
 A word the greedy reading spells as no known word (formproc.scan.lexicon; a word in capitals as
-no business form such as SRL) is checked against the known words a few edits from it: the line's
-probability with each in its place is summed over all CTC alignments, and the likeliest takes the
-word's place when the line is at most LEXICON_MARGIN nats less likely with it than as read. A
-name the lexicon lacks, read surely, stays as read.
+no business form such as SRL) is checked against the known words a few edits from it, a short word
+before a full stop against the abbreviations an edit from it (Dr., nr.): the line's probability
+with each in its place is summed over all CTC alignments, and of those that leave the line at most
+LEXICON_MARGIN nats less likely than as read, the one tesseract also read takes the word's place,
+else the likeliest. A name the lexicon lacks, read surely, stays as read.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import cv2
 import numpy as np
 
 from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
-from formproc.scan.lexicon import spellings
+from formproc.scan.lexicon import abbreviations, spellings
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -188,13 +189,22 @@ def ctc_log_likelihood(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
     return np.logaddexp(alpha[rows, ends], np.where(ends > 0, alpha[rows, np.maximum(ends - 1, 0)], neg))
 
 
-def _known_words(text: str, probs: np.ndarray, charset: str) -> str:
-    """The greedy reading with each unknown word replaced by the likeliest known spelling near it
-    (`spellings`), when the line loses at most LEXICON_MARGIN nats by it."""
-    tried = [(m, words) for m in reversed(list(_WORD.finditer(text))) if (words := spellings(m.group()))]
+def _candidates(text: str, m: re.Match) -> list[str]:
+    """The known spellings a word of the greedy reading may stand for: before a full stop, the
+    abbreviations an edit from it; else, when it is not known, the known words near it."""
+    return abbreviations(m.group()) if text[m.end():m.end() + 1] == "." else spellings(m.group())
+
+
+def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") -> str:
+    """The greedy reading with each unknown word (or a word before a full stop) replaced by a known
+    spelling (`_candidates`) when the line loses at most LEXICON_MARGIN nats by it: the likeliest
+    such spelling that the other reader also read (`witness`: tesseract's reading of the line),
+    else the likeliest."""
+    tried = [(m, words) for m in reversed(list(_WORD.finditer(text))) if (words := _candidates(text, m))]
     if not tried:
         return text
     logp = np.log(probs + 1e-12)
+    seen = set(_WORD.findall(witness.translate(_FOLD)))
 
     def encode(line: str) -> list[int]:
         return [charset.index(c) + 1 for c in line if c in charset]
@@ -203,20 +213,20 @@ def _known_words(text: str, probs: np.ndarray, charset: str) -> str:
     out = text
     for m, words in tried:
         scores = ctc_log_likelihood(logp, [encode(text[:m.start()] + w + text[m.end():]) for w in words])
-        best = int(np.argmax(scores))
-        if scores[best] >= base - LEXICON_MARGIN:
-            out = out[:m.start()] + words[best] + out[m.end():]
+        close = [(w in seen, score, w) for score, w in zip(scores, words) if score >= base - LEXICON_MARGIN]
+        if close:
+            out = out[:m.start()] + max(close)[2] + out[m.end():]
     return out
 
 
-def read_line(dark: np.ndarray) -> tuple[str, list[float]] | None:
+def read_line(dark: np.ndarray, witness: str = "") -> tuple[str, list[float]] | None:
     """The text of one hand-written line (darkness image at 8 px/mm), its unknown words spelled as
-    the likeliest known words (`_known_words`), and its words' confidences (0-100), or None when
-    the line has no ink or nothing is read."""
+    known words (`_known_words`, with another reader's reading of the line as `witness`), and its
+    words' confidences (0-100), or None when the line has no ink or nothing is read."""
     x = normalise(dark)
     if x is None:
         return None
     model = load_model()
     probs = model.probabilities(x)
     text, confs = model.decode(probs)
-    return (_known_words(text, probs, model.charset), confs) if text else None
+    return (_known_words(text, probs, model.charset, witness), confs) if text else None

@@ -66,6 +66,10 @@ def _across_print(page: CleanPage, strokes: np.ndarray) -> np.ndarray:
     return (cv2.morphologyEx(strokes.astype(np.uint8), cv2.MORPH_CLOSE, kernel) > 0) & (page.ink > INK_LEVEL)
 
 
+def _top(cell: CellRead) -> str | None:
+    return cell.candidates[0][0] if cell.candidates else None
+
+
 def _blue(page: CleanPage) -> np.ndarray:
     smooth = cv2.GaussianBlur(page.rgb, (0, 0), 1.0)  # JPEG's colour subsampling blurs thin strokes
     return bluish(smooth) & (page.ink > INK_LEVEL)
@@ -106,7 +110,7 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
     The field must show print: beside a pen character, or in a written box the pen left alone (a
     pen as heavy as a thin printed 1 can hide it whole); a field the pen only retraced is none."""
     allowed = charset(spec)
-    new_cells, old_cells, reads, boxes = list(scanned), list(scanned), [], []
+    new_cells, old_cells, reads, boxes, pen_boxes = list(scanned), list(scanned), [], [], []
     glyph_sets = None
     printed_beside = unsure = False
     for i, rect in enumerate(spec.cell_rects()):
@@ -135,12 +139,15 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
         old_cells[i] = printed if printed is not None and fit >= PRINT_UNDER else CellRead([], scanned[i].ink)
         reads.append(read)
         boxes.append(rect)
+        pen_boxes.append(i)
     if not reads or not printed_beside:
         return None
     new_text, conf, flags = decode_cells(spec, new_cells, on)
     old_text, old_conf, _ = decode_cells(spec, old_cells, on)
-    if new_text is not None and new_text == old_text:  # the pen went over what was printed
-        return None
+    if new_text is not None and new_text == old_text:
+        if all(_top(new_cells[i]) == _top(old_cells[i]) for i in pen_boxes):  # the pen went over what was printed
+            return None
+        old_text, old_conf = None, 0.0  # the print beside the pen reads otherwise: the old value is not legible
     readable = new_text is not None and "invalid" not in flags
     conf *= sureness(reads)
     if unsure:

@@ -25,6 +25,10 @@ NEAR_LIMIT = 40  # words near a misread one tried at most
 #: the forms of business and medical practice written in capitals in employers' and units' names
 #: (Legea 31/1990, OUG 44/2008, OG 124/1998), which the model's word list lacks
 ACRONYMS = frozenset({"SA", "SC", "SCA", "SCS", "SNC", "SRL", "PFA", "II", "IF", "RA", "CMI", "SCM"})
+#: the abbreviations written with a full stop in names and addresses (a doctor's title, the parts of
+#: a Romanian address), as they are spelled; a short word before a full stop is most often one
+ABBREVIATIONS = frozenset({"Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Nr", "nr", "Bl", "bl",
+                           "Sc", "sc", "Et", "et", "Ap", "ap", "Jud", "jud", "Mun", "Sect", "Com"})
 
 
 def _tessdata() -> Path | None:
@@ -81,9 +85,9 @@ def _known() -> frozenset[str]:
 
 def known(word: str) -> bool:
     """Whether a word (letters only) is one of the model's, as written or in lower case (ş and ţ
-    taken for ș and ț)."""
+    taken for ș and ț), or one of the ACRONYMS or ABBREVIATIONS."""
     word = word.translate(COMMA_BELOW)
-    return word in ACRONYMS or word in _known() or word.lower() in _known()
+    return word in ACRONYMS or word in ABBREVIATIONS or word in _known() or word.lower() in _known()
 
 
 def near(word: str) -> list[str]:
@@ -103,13 +107,26 @@ def near(word: str) -> list[str]:
 def spellings(word: str) -> list[str]:
     """The known words a hand-read word that is not known may have been (`near`), a word that
     begins a name or a line also among the list's lower-case words, written with its capital; for a
-    word in capitals (not one of them), the ACRONYMS an edit from it."""
+    word in capitals of two letters or more (not one of them), the ACRONYMS an edit from it."""
     if word.isupper():
-        return [] if word in ACRONYMS else sorted(a for a in ACRONYMS if Levenshtein.distance(a, word) == 1)
+        return [] if word in ACRONYMS or len(word) < 2 else sorted(_one_edit(word, ACRONYMS))
+    if known(word):
+        return []
     close = set(near(word))
     if _case(word) == "title":
         close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
     return sorted(close)
+
+
+def abbreviations(word: str) -> list[str]:
+    """The ABBREVIATIONS a word written before a full stop may have been: those an edit from it
+    ("Di." for "Dr.", "or." for "nr."), whether or not the word is known; none for one of them or for
+    a single letter (an initial)."""
+    return [] if word in ABBREVIATIONS or len(word) < 2 else sorted(_one_edit(word, ABBREVIATIONS))
+
+
+def _one_edit(word: str, pool: frozenset[str]) -> set[str]:
+    return {w for w in pool if Levenshtein.distance(w, word) == 1}
 
 
 def respell(word: str) -> str:
