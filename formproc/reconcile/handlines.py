@@ -191,8 +191,10 @@ def ctc_log_likelihood(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
 
 def _candidates(text: str, m: re.Match) -> list[str]:
     """The known spellings a word of the greedy reading may stand for: before a full stop, the
-    abbreviations an edit from it; else, when it is not known, the known words near it."""
-    return abbreviations(m.group()) if text[m.end():m.end() + 1] == "." else spellings(m.group())
+    abbreviations an edit from it; else (or when there are none), when it is not known, the known
+    words near it."""
+    before_stop = text[m.end():m.end() + 1] == "."
+    return (abbreviations(m.group()) if before_stop else []) or spellings(m.group())
 
 
 def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") -> str:

@@ -67,6 +67,7 @@ def _across_print(page: CleanPage, strokes: np.ndarray) -> np.ndarray:
 
 
 def _top(cell: CellRead) -> str | None:
+    """A box's likeliest character (None when nothing was read)."""
     return cell.candidates[0][0] if cell.candidates else None
 
 
@@ -108,7 +109,8 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
     """A boxed field's overwritten boxes read (None when no box holds a pen character over print).
     `clean` is the ink without the form's print, `scanned` the scanner's candidates for every box.
     The field must show print: beside a pen character, or in a written box the pen left alone (a
-    pen as heavy as a thin printed 1 can hide it whole); a field the pen only retraced is none."""
+    pen as heavy as a thin printed 1 can hide it whole); a field the pen only retraced (each pen
+    character the one the print beside it reads) is none."""
     allowed = charset(spec)
     new_cells, old_cells, reads, boxes, pen_boxes = list(scanned), list(scanned), [], [], []
     glyph_sets = None
