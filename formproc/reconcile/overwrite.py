@@ -112,10 +112,11 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
     pen as heavy as a thin printed 1 can hide it whole); a field the pen only retraced (each pen
     character the one the print beside it reads) is none."""
     allowed = charset(spec)
-    new_cells, old_cells, reads, boxes, pen_boxes = list(scanned), list(scanned), [], [], []
+    rects = spec.cell_rects()
+    new_cells, old_cells, pen_boxes = list(scanned), list(scanned), []
     glyph_sets = None
     printed_beside = unsure = False
-    for i, rect in enumerate(spec.cell_rects()):
+    for i, rect in enumerate(rects):
         rows, cols = to_px(rect, PX)
         crop, mask = writing_in(pen, rect, spec.cell_width, side=0.0)
         height = np.ptp(np.nonzero(mask.any(axis=1))[0]) + 1 if mask.any() else 0
@@ -139,10 +140,8 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
         printed_beside |= fit >= PRINT_UNDER and not thin
         new_cells[i] = read
         old_cells[i] = printed if printed is not None and fit >= PRINT_UNDER else CellRead([], scanned[i].ink)
-        reads.append(read)
-        boxes.append(rect)
         pen_boxes.append(i)
-    if not reads or not printed_beside:
+    if not pen_boxes or not printed_beside:
         return None
     new_text, conf, flags = decode_cells(spec, new_cells, on)
     old_text, old_conf, _ = decode_cells(spec, old_cells, on)
@@ -151,8 +150,9 @@ def overwritten(template: Template, spec: FieldSpec, page: CleanPage, clean: np.
             return None
         old_text, old_conf = None, 0.0  # the print beside the pen reads otherwise: the old value is not legible
     readable = new_text is not None and "invalid" not in flags
-    conf *= sureness(reads)
+    conf *= sureness([new_cells[i] for i in pen_boxes])
     if unsure:
         conf = min(conf, UNSURE_CAP)
-    where = (boxes[0].x, boxes[0].y, boxes[-1].x2 - boxes[0].x, boxes[0].h)
+    first, last = rects[pen_boxes[0]], rects[pen_boxes[-1]]
+    where = (first.x, first.y, last.x2 - first.x, first.h)
     return Overwrite(new_text, conf if readable else min(conf, 0.2), old_text, old_conf, readable, where, flags)

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def spellings(word: str) -> list[str]:
     begins a name or a line also among the list's lower-case words, written with its capital; for a
     word in capitals of two letters or more (not one of them), the ACRONYMS an edit from it."""
     if word.isupper():
-        return [] if word in ACRONYMS or len(word) < 2 else sorted(_one_edit(word, ACRONYMS))
+        return [] if word in ACRONYMS or len(word) < 2 else _one_edit(word, ACRONYMS)
     if known(word):
         return []
     close = set(near(word))
@@ -122,17 +123,18 @@ def abbreviations(word: str) -> list[str]:
     """The ABBREVIATIONS a word written before a full stop may have been: those an edit from it
     ("Di." for "Dr.", "or." for "nr."), whether or not the word is known; none for one of them or for
     a single letter (an initial)."""
-    return [] if word in ABBREVIATIONS or len(word) < 2 else sorted(_one_edit(word, ABBREVIATIONS))
+    return [] if word in ABBREVIATIONS or len(word) < 2 else _one_edit(word, ABBREVIATIONS)
 
 
-def _one_edit(word: str, pool: frozenset[str]) -> set[str]:
-    return {w for w in pool if Levenshtein.distance(w, word) == 1}
+def _one_edit(word: str, pool: Iterable[str]) -> list[str]:
+    """The words of `pool` one edit from `word`, sorted."""
+    return sorted(w for w in pool if Levenshtein.distance(w, word) == 1)
 
 
 def respell(word: str) -> str:
     """A hand-read word that is not known, as the one known word a single edit away from it
     (else as read: with two or more such words, the reading does not say which was written)."""
-    close = [w for w in spellings(word) if Levenshtein.distance(w, word) == 1]
+    close = _one_edit(word, spellings(word))
     return close[0] if len(close) == 1 else word
 
 
