@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import cv2
 import numpy as np
@@ -14,7 +15,7 @@ from formproc.layout import Rect, load_template, template_for_date
 from formproc.reconcile.compare import compare, text_agrees
 from formproc.reconcile.paper import read_page
 from formproc.reconcile.samples import _hand_line, correctable, make_corrected
-from formproc.reconcile.zones import beside_zones
+from formproc.reconcile.zones import MIN_TEXT_WIDTH, beside_zones, label_columns, writing_area
 from formproc.scan import fonts
 from formproc.scan.load import Page
 
@@ -118,9 +119,11 @@ def test_annulled_and_duplicate_sheets(template):
     assert differences["duplicate"] == 1 and differences["serialNo"] == "7654321"
 
 
-def test_signed_stamps_in_the_anulat_place_are_no_anulat(template):
-    """Paraph stamps (a frame with a signature across it), each as tall as a letter of ANULAT,
-    are no ANULAT however many lie where it would be written."""
+@pytest.mark.parametrize("sides", ["top bottom left right", "bottom right", "top left"])
+def test_signed_stamps_in_the_anulat_place_are_no_anulat(template, sides):
+    """Paraph stamps (a frame with a signature across it, its loops standing out of the frame),
+    each as tall as a letter of ANULAT, are no ANULAT however many lie where it would be written,
+    nor when a faint copy kept only two of each frame's sides."""
     from formproc.reconcile.paper import detect_marks
     from formproc.scan.clean import CleanPage
 
@@ -129,9 +132,13 @@ def test_signed_stamps_in_the_anulat_place_are_no_anulat(template):
     for k in range(4):
         x0, y0 = mark.x + 10 + 30 * k, mark.y + 10 + 20 * k
         x1, y1 = x0 + 22, y0 + 8.5
-        cv2.rectangle(ink, (int(x0 * px), int(y0 * px)), (int(x1 * px), int(y1 * px)), 1.0, 3)
+        ends = {"top": ((x0, y0), (x1, y0)), "bottom": ((x0, y1), (x1, y1)), "left": ((x0, y0), (x0, y1)),
+                "right": ((x1, y0), (x1, y1))}
+        for side in sides.split():
+            (a, b), (c, d) = ends[side]
+            cv2.line(ink, (int(a * px), int(b * px)), (int(c * px), int(d * px)), 1.0, 3)
         t = np.linspace(0, 1, 60)
-        wave = np.stack([(x0 + 1 + t * 20) * px, (y0 + 4.25 + 3.5 * np.sin(t * 14)) * px], axis=1)
+        wave = np.stack([(x0 + 1 + t * 20) * px, (y0 + 3.5 + 5.0 * np.sin(t * 14)) * px], axis=1)
         cv2.polylines(ink, [wave.astype(np.int32)], False, 1.0, 3)
     page = CleanPage(ink, form, 1.0, (250, 250, 250), np.full(ink.shape + (3,), 250, np.uint8))
     assert detect_marks(template, page) == (False, None)
@@ -307,8 +314,6 @@ def test_what_lies_off_the_scan_is_unreadable(template):
 
 
 def test_a_strike_through_some_words_only_is_a_correction_that_cannot_be_read(template):
-    from datetime import date
-
     from formproc.reconcile.detect import _text
     from formproc.reconcile.paper import _values
     from formproc.scan.clean import CleanPage
@@ -328,18 +333,30 @@ def test_a_strike_through_some_words_only_is_a_correction_that_cannot_be_read(te
 
 
 def test_samples_never_write_one_correction_over_another(template):
-    record = _record(13).model_copy(update={"address": "Iași, Str. Florilor nr. 12", "regNo": "4521"})
-    sample = make_corrected(np.random.default_rng(8), template, record=record, fields=["address", "regNo"],
-                            values={"address": "Suceava, Calea Victoriei nr. 3", "regNo": "4527"}, styles=("cells",),
-                            distort=False, copy="white")
-    (address,) = sample.corrections  # the place above regNo holds the new address: regNo is left as it was
-    assert address.style == "text" and address.where
-    assert sample.corrected.regNo == "4521" and sample.corrected.address == "Suceava, Calea Victoriei nr. 3"
-    other = make_corrected(np.random.default_rng(8), template, record=record, fields=["regNo", "address"],
-                          values={"address": "Suceava, Calea Victoriei nr. 3", "regNo": "4527"}, styles=("cells",),
-                          distort=False, copy="white")
-    (reg,) = other.corrections  # regNo first, in the place above it: the address's only place is taken
-    assert reg.field == "regNo" and reg.style == "cells" and other.corrected.address == record.address
+    record = _record(13).model_copy(update={"unitType": "Policlinica Centru", "externDays": 5,
+                                            "externValidFrom": date(2025, 3, 10), "externValidTo": date(2025, 3, 14)})
+    values = {"unitType": "Spitalul Municipal", "externDays": "06"}
+    sample = make_corrected(np.random.default_rng(8), template, record=record, fields=["unitType", "externDays"],
+                            values=values, styles=("cells",), distort=False, copy="white")
+    (unit,) = sample.corrections  # the place below externDays holds the new unit: externDays is left as it was
+    assert unit.style == "text" and unit.where
+    assert sample.corrected.externDays == 5 and sample.corrected.unitType == "Spitalul Municipal"
+    other = make_corrected(np.random.default_rng(8), template, record=record, fields=["externDays", "unitType"],
+                           values=values, styles=("cells",), distort=False, copy="white")
+    (days,) = other.corrections  # externDays first, written below its boxes: the unit's only place is taken
+    assert days.field == "externDays" and other.corrected.unitType == record.unitType
+
+
+def test_a_new_text_goes_beside_a_heading_and_inside_the_frame(template):
+    (payer,) = beside_zones(template, "payerName")  # above it: the bold SE COMPLETEAZĂ DE CĂTRE PLĂTITOR
+    field = template.field("payerName")
+    assert payer.rect.x > field.x + 30 and payer.rect.w >= MIN_TEXT_WIDTH
+    assert not label_columns(template, payer.rect).any()
+    assert label_columns(template, Rect(x=field.x, y=payer.rect.y, w=field.w, h=payer.rect.h)).any()
+    frame = writing_area(template)
+    for f in template.fields:
+        assert all(frame.contains(z.rect) for z in beside_zones(template, f.name)), f.name
+    assert [z.side for z in beside_zones(template, "cheifStencil")] == ["below", "above"]  # not over the frame
 
 
 def test_samples_write_a_new_text_only_where_it_is_legible():
@@ -421,7 +438,7 @@ def test_the_table_beside_a_photographed_sheet_is_no_paraph(template):
     ("Humor Sans", "pink", "ward", "Cardiologie", 2),  # tesseract: CARDIOLOGIE (the font's small capitals)
     ("Humor Sans", "green", "doctorName", "Dr. Popescu Ana", 3),
     ("Klee One:style=SemiBold", "pink", "ward", "Cardiologie", 17),  # tesseract: Card'ologie
-    ("Kristi", "white", "unitType", "Spitalul Municipal", 19),  # tesseract: pitarul huicipal
+    ("Kristi", "white", "unitType", "Spitalul Municipal", 20),  # tesseract: ital huticipal
 ])
 def test_a_new_text_written_by_hand_is_read_by_the_line_recogniser(template, font, copy, field, value, seed):
     record = _record(11).model_copy(update={"unitType": "Policlinica Centru", "doctorName": "Dr. Matei Sorin",
@@ -458,8 +475,6 @@ def test_a_word_space_of_large_writing_does_not_part_the_line():
 
 
 def test_only_tesseracts_reading_is_respelled_the_recognisers_was_weighed_already(template, monkeypatch):
-    from datetime import date
-
     from formproc.reconcile import detect
 
     spec, dark, on = template.field("ward"), np.ones((40, 400), np.float32), date(2026, 3, 2)

@@ -96,6 +96,7 @@ TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature be
 WORD_GAP = 2.0  # or this many times the writing's usual letter height, when larger (large writing's word spaces)
 RULE_PX = 2  # ink pixels a column of a dotted rule has at most (a written stroke's column has more)
 _COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")  # tesseract's cedilla letters, as Romanian writes them
+_WORD = r"[^\W\d_]+"
 
 
 @dataclass
@@ -594,7 +595,7 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
         value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
         if value is None:
             continue
-        spelled = re.sub(r"[^\W\d_]+", lambda m: with_commas(m.group() if checked else respell(m.group())), value)
+        spelled = re.sub(_WORD, lambda m: with_commas(m.group()), value) if checked else _respelled(value)
         flags = flags + ["respelled"] if spelled != value else flags
         share_known = _known_share(spelled)
         if best is None or share_known >= best[0]:
@@ -605,8 +606,15 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
     return value, min(conf, HAND_TEXT_CAP), flags, share
 
 
+def _respelled(text: str) -> str:
+    """A tesseract reading with its unknown words respelled where only one known word lies an edit
+    away (formproc.scan.lexicon.respell) and lost commas below put back (with_commas)."""
+    return re.sub(_WORD, lambda m: with_commas(respell(m.group())), text)
+
+
 def _struck_text(spec: FieldSpec, clean: np.ndarray, strike: Strike, on: date) -> tuple[str | None, float]:
-    """The printed words under a strike, read again with the line painted over."""
+    """The printed words under a strike, read again with the line painted over (and respelled,
+    `_respelled`: the strike takes letters' middles away)."""
     from formproc.scan.text import correct
 
     rows, cols = to_px(Rect(x=spec.x - 1.0, y=spec.y, w=spec.w + 2.0, h=spec.h), PX)
@@ -615,7 +623,7 @@ def _struck_text(spec: FieldSpec, clean: np.ndarray, strike: Strike, on: date) -
     if line is None:
         return None, 0.0
     value, conf, _ = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
-    return value, conf
+    return (_respelled(value) if value else value), conf
 
 
 def _text(template: Template, spec: FieldSpec, page: CleanPage, clean: np.ndarray, hand: np.ndarray,

@@ -16,6 +16,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from formproc.errors import InputError
 from formproc.fieldvalues import from_form
@@ -32,7 +33,8 @@ ANNUL_MIN_MM2 = 80.0  # and the mark's letters cover at least this much
 DUPLICATE_INK = 0.03  # ink share of the DUPLICAT box above which the box is written
 FRAME_SIDE = 0.7  # share of a side of its bounding box a stamp's frame covers at least (the signature
 # across it and a faint copy break it here and there)
-FRAME_BAND = 3  # pixels along each side of a blob's bounding box looked at for a frame's line
+FRAME_BAND = 3  # pixels: the thickness of a band along a frame's line looked at for its ink
+FRAME_REACH = 0.3  # share of a blob's bounding box from a side within which a frame's line is looked for
 EDGE_SPAN = 0.8  # a band along a box's side spanning this share of it is the sheet's edge, not writing
 _DUPL = re.compile(r"seria\s+([A-Z0-9]{1,5})\s+nr\.?\s*([0-9]{1,10})", re.IGNORECASE)
 
@@ -117,14 +119,21 @@ def detect_marks(template: Template, page: CleanPage) -> tuple[bool, dict[str, A
 
 
 def _frame(labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
-    """Whether a blob is a rectangle's frame (a stamp's, with the signature across it): ink along
-    each of its bounding box's four sides, FRAME_SIDE of their length at least. No letter of
-    ANULAT, upright or slanted, has all four."""
+    """Whether a blob is (what is left of) a rectangle's frame, a stamp's with the signature across
+    it: a straight horizontal and a straight vertical line, each FRAME_SIDE of its bounding box's
+    width (height) long at least, near its sides (within FRAME_REACH of the box: a signature's loops
+    may stand out of the frame; a faint copy may lose two of its sides). No letter of ANULAT
+    slanted, and none upright but an L, has such a corner."""
     x, y, w, h = (int(v) for v in stat[:4])
     blob = labels[y:y + h, x:x + w] == index
-    band = FRAME_BAND
-    sides = (blob[:band].any(axis=0), blob[-band:].any(axis=0), blob[:, :band].any(axis=1), blob[:, -band:].any(axis=1))
-    return all(float(side.mean()) >= FRAME_SIDE for side in sides)
+    if min(w, h) <= FRAME_BAND:
+        return False
+    rows = sliding_window_view(blob, FRAME_BAND, axis=0).any(axis=2).mean(axis=1)  # per band of rows
+    cols = sliding_window_view(blob, FRAME_BAND, axis=1).any(axis=2).mean(axis=0)
+    near_r, near_c = max(1, int(FRAME_REACH * len(rows))), max(1, int(FRAME_REACH * len(cols)))
+    horizontal = max(rows[:near_r].max(), rows[-near_r:].max()) >= FRAME_SIDE
+    vertical = max(cols[:near_c].max(), cols[-near_c:].max()) >= FRAME_SIDE
+    return bool(horizontal and vertical)
 
 
 def _without_edges(ink: np.ndarray) -> np.ndarray:

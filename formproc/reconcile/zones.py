@@ -2,15 +2,18 @@
 
 A doctor who strikes a boxed value (or the words on a free-text line) writes the right one beside
 it: above, below or to its right, wherever the form leaves room. `beside_zones` finds those places for a field:
-rectangles next to its boxes that touch no other field (nor its options, spelled-out words or the
-DUPLICAT box), ranked by how little preprinted ink of the blank lies under them. Sample generation
-writes corrections there and the detector looks there, so neither holds a coordinate of its own.
+rectangles next to its boxes, inside the form's frame, that touch no other field (nor its options,
+spelled-out words or the DUPLICAT box), ranked by how little preprinted ink of the blank lies under
+them; a new text goes beside a printed label or heading rather than over it, where that leaves
+room for it. Sample generation writes corrections there and the detector looks there, so neither
+holds a coordinate of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from formproc.layout import FieldSpec, Rect, Template
@@ -19,6 +22,11 @@ GAP = 0.4  # mm between a field's boxes and the writing beside them
 MIN_HEIGHT = 3.0  # mm: lower than this, a hand-written line does not fit above or below
 MAX_HEIGHT = 5.0  # mm: the height a correction is written at
 MIN_WIDTH_SHARE = 0.6  # a zone to the right must be at least this share of the field's width
+MIN_TEXT_WIDTH = 40.0  # mm: room enough beside a label to write a name or an address in
+LABEL_HEIGHT = 1.2  # mm: printed lettering is at least this tall (a dotted rule is not)
+LABEL_GAP = 2.0  # mm: letters closer than this belong to one label
+LABEL_OVERLAP = 0.3  # a label in a band covers at least this share of its height
+PRINT_LEVEL = 170  # grey level (0-255) under which the reference blank has print
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,43 @@ def _right(field: FieldSpec, blocks: list[Rect], page: Rect) -> Rect | None:
     return None
 
 
+def label_columns(template: Template, rect: Rect) -> np.ndarray:
+    """Which columns (at the reference's scale) of a rectangle the blank's printed lettering
+    crosses: labels and headings, their words joined, the form's rules and frame lines left out."""
+    from formproc.scan.register import PX_PER_MM, reference_for
+
+    reach = 3.0  # mm above and below, so that a label's whole height is seen
+    rows, cols = to_px(Rect(x=rect.x, y=rect.y - reach, w=rect.w, h=rect.h + 2 * reach), PX_PER_MM)
+    dark = (reference_for(template).gray[rows, cols] < PRINT_LEVEL).astype(np.uint8)
+    lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, int(8 * PX_PER_MM)), np.uint8)) \
+        | cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((int(4 * PX_PER_MM), 1), np.uint8))
+    letters = cv2.dilate(dark & (1 - lines), np.ones((1, int(LABEL_GAP * PX_PER_MM)), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(letters, connectivity=8)
+    top, bottom = int(round(rect.y * PX_PER_MM)) - rows.start, int(round(rect.y2 * PX_PER_MM)) - rows.start
+    out = np.zeros(dark.shape[1], bool)
+    for x, y, w, h, _ in stats[1:]:
+        if h >= LABEL_HEIGHT * PX_PER_MM and min(y + h, bottom) - max(y, top) >= LABEL_OVERLAP * (bottom - top):
+            out[x:x + w] = True
+    return out
+
+
+def _clear_of_labels(template: Template, rect: Rect) -> Rect:
+    """The widest part of a band beside a free-text field that no printed label crosses, when it
+    is MIN_TEXT_WIDTH mm wide or more (a doctor writes a name beside a heading, not over it);
+    else the whole band."""
+    from formproc.scan.register import PX_PER_MM
+
+    blocked = label_columns(template, rect)
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], blocked.astype(np.int8), [1]])))
+    runs = list(zip(edges[::2], edges[1::2]))  # [start, end) of each free run
+    if not blocked.any() or not runs:
+        return rect
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    x0 = rect.x + start / PX_PER_MM + (GAP if start else 0.0)
+    x1 = rect.x + end / PX_PER_MM - (GAP if end < len(blocked) else 0.0)
+    return Rect(x=x0, y=rect.y, w=x1 - x0, h=rect.h) if x1 - x0 >= MIN_TEXT_WIDTH else rect
+
+
 def printed_share(template: Template, rect: Rect) -> float:
     """The share of a rectangle covered by the blank's preprinted marks."""
     from formproc.scan.register import PX_PER_MM, reference_for
@@ -92,7 +137,7 @@ def printed_share(template: Template, rect: Rect) -> float:
     x0, y0 = int(rect.x * PX_PER_MM), int(rect.y * PX_PER_MM)
     x1, y1 = int(rect.x2 * PX_PER_MM), int(rect.y2 * PX_PER_MM)
     crop = gray[max(0, y0):y1, max(0, x0):x1]
-    return float((crop < 170).mean()) if crop.size else 1.0
+    return float((crop < PRINT_LEVEL).mean()) if crop.size else 1.0
 
 
 def beside_zones(template: Template, name: str) -> list[Zone]:
@@ -106,12 +151,25 @@ def beside_zones(template: Template, name: str) -> list[Zone]:
 _CACHE: dict[tuple[str, str, str], tuple[Zone, ...]] = {}
 
 
+def writing_area(template: Template) -> Rect:
+    """Where a doctor writes on the form: inside its outer frame (the blank's largest drawn
+    rectangle, its line's width kept clear), else the whole page."""
+    if not template.drawing.rects:
+        return Rect(x=0, y=0, w=template.page[0], h=template.page[1])
+    frame = max(template.drawing.rects, key=lambda r: r.w * r.h)
+    return Rect(x=frame.x + frame.width, y=frame.y + frame.width, w=frame.w - 2 * frame.width,
+                h=frame.h - 2 * frame.width)
+
+
 def _zones(template: Template, name: str) -> tuple[Zone, ...]:
     field = template.field(name)
     blocks = obstacles(template, name)
-    page = Rect(x=0, y=0, w=template.page[0], h=template.page[1])
+    page = writing_area(template)
     found = [("above", _vertical(field, blocks, page, True)), ("below", _vertical(field, blocks, page, False)),
              ("right", _right(field, blocks, page))]
+    if free_text(field):
+        found = [(side, _clear_of_labels(template, rect) if rect is not None and side != "right" else rect)
+                 for side, rect in found]
     zones = [Zone(side, rect, round(printed_share(template, rect), 4)) for side, rect in found if rect is not None]
     # a band that must squeeze between printed labels reads worse than a slightly lower free one
     return tuple(sorted(zones, key=lambda z: (z.printed - 0.02 * z.rect.h, z.side)))
