@@ -69,3 +69,10 @@ def test_lost_commas_below_are_put_back_only_where_one_known_word_has_them():
     assert lexicon.with_commas("Popescu") == "Popescu"  # no spelling with commas
     assert lexicon.with_commas("SA") == "SA"  # capitals: an acronym
     assert lexicon.with_commas("Xyzt") == "Xyzt"
+
+
+def test_a_name_after_a_title_begins_with_a_capital():
+    assert lexicon.names_capitalised("CMI Dr. popescu Ana") == "CMI Dr. Popescu Ana"
+    assert lexicon.names_capitalised("Iași, Str. ștefan cel Mare nr. 3") == "Iași, Str. Ștefan cel Mare nr. 3"
+    assert lexicon.names_capitalised("Str. Florilor nr. 12, ap. 4") == "Str. Florilor nr. 12, ap. 4"
+    assert lexicon.names_capitalised("Drum fără nr. c") == "Drum fără nr. c"  # no title: left as read

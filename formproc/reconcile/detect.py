@@ -54,7 +54,7 @@ from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, 
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import Recogniser
-from formproc.scan.lexicon import known, respell, with_commas
+from formproc.scan.lexicon import known, names_capitalised, respell, with_commas
 from formproc.scan.decode import charset
 from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
@@ -579,10 +579,11 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
     (formproc.reconcile.handlines, which weighs its known spellings with tesseract's reading as a
     witness), each reading corrected as the scanner corrects the field
     (formproc.scan.text.correct) and its lost commas below put back where one known word has them
-    (formproc.scan.lexicon.with_commas); tesseract's unknown words are respelled where only one
-    known word lies an edit away (formproc.scan.lexicon.respell: the recogniser's own were checked
-    against the line already). The reading with more known words wins (the recogniser's on a
-    tie): (text, confidence, flags, ink share)."""
+    (formproc.scan.lexicon.with_commas) and the name after a title capitalised (names_capitalised);
+    tesseract's unknown words are respelled where only one known word lies an edit away
+    (formproc.scan.lexicon.respell: the recogniser's own were checked against the line already).
+    The reading with more known words wins (the recogniser's on a tie): (text, confidence, flags,
+    ink share)."""
     from formproc.scan.text import correct
 
     if share < MIN_TEXT_INK:
@@ -595,7 +596,8 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
         value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
         if value is None:
             continue
-        spelled = re.sub(_WORD, lambda m: with_commas(m.group()), value) if checked else _respelled(value)
+        spelled = names_capitalised(re.sub(_WORD, lambda m: with_commas(m.group()), value) if checked
+                                    else _respelled(value))
         flags = flags + ["respelled"] if spelled != value else flags
         share_known = _known_share(spelled)
         if best is None or share_known >= best[0]:

@@ -30,6 +30,9 @@ ACRONYMS = frozenset({"SA", "SC", "SCA", "SCS", "SNC", "SRL", "PFA", "II", "IF",
 #: a Romanian address), as they are spelled; a short word before a full stop is most often one
 ABBREVIATIONS = frozenset({"Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Nr", "nr", "Bl", "bl",
                            "Sc", "sc", "Et", "et", "Ap", "ap", "Jud", "jud", "Mun", "Sect", "Com"})
+#: the abbreviations a name follows: a person's (Dr. Popescu), a street's, a county's or a town's
+NAME_TITLES = ("Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Jud", "Mun", "Com")
+_AFTER_TITLE = re.compile(r"\b((?:" + "|".join(NAME_TITLES) + r")\.\s+)([^\W\d_])")
 
 
 def _tessdata() -> Path | None:
@@ -136,6 +139,12 @@ def respell(word: str) -> str:
     (else as read: with two or more such words, the reading does not say which was written)."""
     close = _one_edit(word, spellings(word))
     return close[0] if len(close) == 1 else word
+
+
+def names_capitalised(text: str) -> str:
+    """A reading with the word after each of the NAME_TITLES begun with a capital (Dr. popescu →
+    Dr. Popescu): a name follows them."""
+    return _AFTER_TITLE.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 @lru_cache(maxsize=1)
