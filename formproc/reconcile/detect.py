@@ -54,7 +54,7 @@ from formproc.reconcile.zones import (Zone, beside_zones, cell_zone, free_text, 
                                       to_px)
 from formproc.scan.clean import INK_LEVEL, CleanPage
 from formproc.scan.icr import Recogniser
-from formproc.scan.lexicon import known, names_capitalised, respell, with_commas
+from formproc.scan.lexicon import WORD, known, names_capitalised, respell, with_commas
 from formproc.scan.decode import charset
 from formproc.scan.read import MARK, CellRead, read_options
 from formproc.scan.register import PX_PER_MM
@@ -96,7 +96,6 @@ TEXT_GAP_MM = 3.0  # a gap this wide parts a line of writing from a signature be
 WORD_GAP = 2.0  # or this many times the writing's usual letter height, when larger (large writing's word spaces)
 RULE_PX = 2  # ink pixels a column of a dotted rule has at most (a written stroke's column has more)
 _COMMA_BELOW = str.maketrans("şţŞŢ", "șțȘȚ")  # tesseract's cedilla letters, as Romanian writes them
-_WORD = r"[^\W\d_]+"
 
 
 @dataclass
@@ -596,8 +595,9 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
         value, conf, flags = correct(spec, line[0].translate(_COMMA_BELOW), line[1], on)
         if value is None:
             continue
-        spelled = names_capitalised(re.sub(_WORD, lambda m: with_commas(m.group()), value) if checked
-                                    else _respelled(value))
+        # tesseract's unknown words respelled; the recogniser's were weighed against the line already
+        spelled = WORD.sub(lambda m: with_commas(m.group()), value) if checked else _respelled(value)
+        spelled = names_capitalised(spelled)
         flags = flags + ["respelled"] if spelled != value else flags
         share_known = _known_share(spelled)
         if best is None or share_known >= best[0]:
@@ -611,7 +611,7 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
 def _respelled(text: str) -> str:
     """A tesseract reading with its unknown words respelled where only one known word lies an edit
     away (formproc.scan.lexicon.respell) and lost commas below put back (with_commas)."""
-    return re.sub(_WORD, lambda m: with_commas(respell(m.group())), text)
+    return WORD.sub(lambda m: with_commas(respell(m.group())), text)
 
 
 def _struck_text(spec: FieldSpec, clean: np.ndarray, strike: Strike, on: date) -> tuple[str | None, float]:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
-from formproc.scan.lexicon import abbreviations, spellings
+from formproc.scan.lexicon import WORD, abbreviations, spellings
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -37,7 +37,6 @@ MODEL_FILE = "handlines.npz"
 INK = 0.25  # darkness above which a pixel counts as ink for cropping
 MARGIN = 6  # pixels of paper kept left and right of the ink (at the input's resolution)
 LEXICON_MARGIN = 8.0  # nats a line may lose by a known word put in place of an unknown one read
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def clean_text(text: str) -> str:
@@ -202,11 +201,11 @@ def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") 
     spelling (`_candidates`) when the line loses at most LEXICON_MARGIN nats by it: the likeliest
     such spelling that the other reader also read (`witness`: tesseract's reading of the line),
     else the likeliest."""
-    tried = [(m, words) for m in reversed(list(_WORD.finditer(text))) if (words := _candidates(text, m))]
+    tried = [(m, words) for m in reversed(list(WORD.finditer(text))) if (words := _candidates(text, m))]
     if not tried:
         return text
     logp = np.log(probs + 1e-12)
-    seen = set(_WORD.findall(witness.translate(_FOLD)))
+    seen = set(WORD.findall(witness.translate(_FOLD)))
 
     def encode(line: str) -> list[int]:
         return [charset.index(c) + 1 for c in line if c in charset]

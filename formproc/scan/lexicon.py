@@ -26,12 +26,13 @@ NEAR_LIMIT = 40  # words near a misread one tried at most
 #: the forms of business and medical practice written in capitals in employers' and units' names
 #: (Legea 31/1990, OUG 44/2008, OG 124/1998), which the model's word list lacks
 ACRONYMS = frozenset({"SA", "SC", "SCA", "SCS", "SNC", "SRL", "PFA", "II", "IF", "RA", "CMI", "SCM"})
-#: the abbreviations written with a full stop in names and addresses (a doctor's title, the parts of
-#: a Romanian address), as they are spelled; a short word before a full stop is most often one
-ABBREVIATIONS = frozenset({"Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Nr", "nr", "Bl", "bl",
-                           "Sc", "sc", "Et", "et", "Ap", "ap", "Jud", "jud", "Mun", "Sect", "Com"})
 #: the abbreviations a name follows: a person's (Dr. Popescu), a street's, a county's or a town's
 NAME_TITLES = ("Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Jud", "Mun", "Com")
+#: the abbreviations written with a full stop in names and addresses (a doctor's title, the parts of
+#: a Romanian address), as they are spelled; a short word before a full stop is most often one
+ABBREVIATIONS = frozenset(NAME_TITLES) | {"Nr", "nr", "Bl", "bl", "Sc", "sc", "Et", "et", "Ap", "ap", "jud", "Sect"}
+#: a word: a run of letters
+WORD = re.compile(r"[^\W\d_]+")
 _AFTER_TITLE = re.compile(r"\b((?:" + "|".join(NAME_TITLES) + r")\.\s+)([^\W\d_])")
 
 
