@@ -128,3 +128,17 @@ def test_page_lines_are_the_new_texts_cut_from_a_generated_page_as_the_detector_
         assert x.shape[0] == handlines.HEIGHT and x.shape[1] > 4 * len(text) and x.max() == pytest.approx(1.0)
         read = load_model().decode(load_model().probabilities(x))[0]
         assert Levenshtein.distance(read, text) <= 2  # the cut holds the written line, end to end
+
+
+def test_a_hand_font_given_a_share_of_the_training_lines_is_drawn_with_it_the_others_equally():
+    from formproc.reconcile.train_lines import font_choices
+    from formproc.scan import fonts
+
+    files, p = font_choices((("Kristi", 0.4),))
+    assert len(files) == len(fonts.HAND_FONTS) and p.sum() == pytest.approx(1.0)
+    kristi = files.index(fonts.font_file("Kristi"))
+    assert p[kristi] == pytest.approx(0.4)
+    assert np.delete(p, kristi) == pytest.approx(np.full(len(files) - 1, 0.6 / (len(files) - 1)))
+    assert font_choices()[1] == pytest.approx(np.full(len(files), 1 / len(files)))
+    with pytest.raises(SystemExit, match="hand fonts are"):
+        font_choices((("Arial", 0.2),))
