@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> None:
         shares = tuple((name, float(share)) for name, share in (s.rsplit("=", 1) for s in args.font_share))
     except ValueError:
         raise SystemExit("--font-share: FONT=SHARE, e.g. Kristi=0.3") from None
-    font_choices(shares)
+    font_choices(shares)  # a font that is no hand font refused before any line is generated
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     t0 = time.time()
