@@ -31,6 +31,22 @@ def test_decoding_merges_repeats_and_gives_each_word_its_least_sure_character():
     assert confs == pytest.approx([70.0, 80.0], abs=1e-4)  # "Dr.": r at 0.7; "Anna": A at 0.8 (n's best 0.99)
 
 
+def test_a_line_fits_when_it_has_an_output_column_per_character_and_a_blank_between_doubled_ones():
+    from formproc.reconcile.handlines import STRIDE, fits
+
+    assert fits(3 * STRIDE, "ab") and not fits(3 * STRIDE - 1, "ab")  # a, b and one to spare
+    assert not fits(3 * STRIDE, "ll") and fits(4 * STRIDE, "ll")  # the blank between the l's
+
+
+def test_the_shipped_model_pools_as_training_builds_it_so_its_output_columns_are_as_fits_counts():
+    from formproc.reconcile.handlines import POOLS, STRIDE
+
+    reader = load_model()
+    assert tuple(reader.pools) == POOLS
+    x = np.zeros((handlines.HEIGHT, 40 * STRIDE), np.float32)
+    assert reader.probabilities(x).shape[0] == 40
+
+
 def test_the_line_likelihood_sums_every_ctc_alignment():
     from itertools import product
 
@@ -87,6 +103,38 @@ def test_a_short_word_before_a_full_stop_is_weighed_as_an_abbreviation():
     assert handlines._known_words("Di. Ionescu", doubtful, reader.charset) == "Dr. Ionescu"
     sure = _spelled(reader, "Di. Ionescu", {1: ("r", 1e-6)})
     assert handlines._known_words("Di. Ionescu", sure, reader.charset) == "Di. Ionescu"
+
+
+def test_a_word_read_without_the_space_between_two_known_words_is_weighed_as_those_two():
+    reader = load_model()
+    path = [step for ch in "Str. Marenr 34" for step in ((ch, 0.98), ("", 0.98))]
+    probs = _probs(reader, path)
+    gap = 2 * len("Str. Mare") - 1  # the blank after the e: a space read less surely
+    probs[gap] = 0.0
+    probs[gap, 0], probs[gap, reader.charset.index(" ") + 1] = 0.6, 0.4
+    assert handlines._known_words("Str. Marenr 34", probs, reader.charset) == "Str. Mare nr 34"
+    probs[gap, 0], probs[gap, reader.charset.index(" ") + 1] = 1.0, 1e-9  # no space there at all
+    assert handlines._known_words("Str. Marenr 34", probs, reader.charset) == "Str. Marenr 34"
+
+
+def test_a_word_of_a_persons_name_known_only_in_lower_case_is_weighed_against_the_names_near_it():
+    reader = load_model()
+
+    def read_miei(before: str) -> np.ndarray:
+        """`before` + "Miei Sorin" read surely, but for an "a" or nothing after the M and i or t."""
+        path = [step for ch in before + "M" for step in ((ch, 0.98), ("", 0.98))]
+        doubt = len(path)
+        path += [("", 0.5)] + [step for ch in "iei Sorin" for step in ((ch, 0.98), ("", 0.98))]
+        probs = _probs(reader, path)
+        probs[doubt] = 0.0
+        probs[doubt, 0] = probs[doubt, reader.charset.index("a") + 1] = 0.5
+        probs[doubt + 1] = 0.0
+        probs[doubt + 1, reader.charset.index("i") + 1] = 0.6
+        probs[doubt + 1, reader.charset.index("t") + 1] = 0.4
+        return probs
+
+    assert handlines._known_words("Dr. Miei Sorin", read_miei("Dr. "), reader.charset) == "Dr. Matei Sorin"
+    assert handlines._known_words("Miei Sorin", read_miei(""), reader.charset) == "Miei Sorin"  # no name: a word
 
 
 def test_a_line_without_ink_is_not_read():

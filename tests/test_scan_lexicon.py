@@ -21,6 +21,19 @@ def test_near_gives_known_words_in_the_readings_capitalisation():
     assert lexicon.near("CMI") == [] and lexicon.near("nr") == []  # capitals (acronyms), short words
 
 
+def test_names_near_a_capitalised_word_known_only_in_lower_case():
+    assert "Matei" in lexicon.names_near("Miei")  # "miei" is a word, "Miei" no name
+    assert all(w[:1].isupper() and not w.isupper() for w in lexicon.names_near("Miei"))
+    assert lexicon.names_near("Matei") == []  # a name the model knows
+    assert lexicon.names_near("miei") == [] and lexicon.names_near("MIEI") == []
+
+
+def test_a_word_that_is_not_known_splits_into_known_words_a_space_lost():
+    assert lexicon.splits("Marenr") == ["Mare nr"]
+    assert lexicon.splits("Mare") == []  # known: nothing to split
+    assert lexicon.splits("Qzxwv") == []
+
+
 def test_without_tesseracts_tools_nothing_is_known_and_nothing_tried(monkeypatch):
     monkeypatch.setattr(lexicon, "_tessdata", lambda: None)
     for cached in (lexicon._listing, lexicon.words, lexicon._known):

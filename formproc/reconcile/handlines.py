@@ -3,14 +3,17 @@
 Reads hand-written free-text lines (a correction's new unit, ward, address or name), which
 tesseract reads badly. The model is a small convolutional-recurrent network (5 convolution
 stages, 4 of them pooled, one bidirectional LSTM, a linear layer to the characters and the CTC
-blank) trained by `python -m formproc.reconcile.train_lines` on synthetic lines written in the
-Debian handwriting fonts and on such lines cut from whole generated pages as the detector cuts
-them (formproc.reconcile.page_lines); its weights live in `formproc/reconcile/data/handlines.npz` and run
-with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
+blank; an output column for every STRIDE input columns, so that a narrow script such as Kristi's
+has more than two per character) trained by `python -m formproc.reconcile.train_lines` on
+synthetic lines written in the Debian handwriting fonts and on such lines cut from whole generated
+pages as the detector cuts them (formproc.reconcile.page_lines); its weights live in
+`formproc/reconcile/data/handlines.npz` and run with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
 
 A word the greedy reading spells as no known word (formproc.scan.lexicon; a word in capitals as
-no business form such as SRL) is checked against the known words a few edits from it, a short word
-before a full stop against the abbreviations an edit from it (Dr., nr.): the line's probability
+no business form such as SRL) is checked against the known words a few edits from it and the pairs
+of known words it splits into (a space lost), a short word before a full stop against the
+abbreviations an edit from it (Dr., nr.), a word of a person's name (after Dr.) that is known only
+in lower case against the names near it: the line's probability
 with each in its place is summed over all CTC alignments, and of those that leave the line at most
 LEXICON_MARGIN nats less likely than as read, the one tesseract also read takes the word's place,
 else the likeliest. A name the lexicon lacks, read surely, stays as read.
@@ -25,7 +28,7 @@ import cv2
 import numpy as np
 
 from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
-from formproc.scan.lexicon import WORD, abbreviations, spellings
+from formproc.scan.lexicon import PERSON_TITLES, WORD, abbreviations, names_near, spellings, splits
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -33,9 +36,15 @@ CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #: cedilla forms read as the comma-below letters
 _FOLD = str.maketrans("şŞţŢ", "șȘțȚ")
 HEIGHT = 32  # the model input's height in pixels
+#: the pooling after each convolution stage of the model trained by train_lines: 2x2, 2x1 (height
+#: only) or none; the model file carries its own
+POOLS = ("2", "h", "-", "h", "h")
+STRIDE = 2 ** POOLS.count("2")  # input columns per output column
 MODEL_FILE = "handlines.npz"
 INK = 0.25  # darkness above which a pixel counts as ink for cropping
 MARGIN = 6  # pixels of paper kept left and right of the ink (at the input's resolution)
+#: the start of a line up to a word of a person's name: a title (Dr.) and the name's words before it
+_IN_NAME = re.compile(r"\b(?:" + "|".join(PERSON_TITLES) + r")\.(?:\s+[^\W\d_]+)*\s+$")
 LEXICON_MARGIN = 8.0  # nats a line may lose by a known word put in place of an unknown one read
 
 
@@ -64,6 +73,12 @@ def normalise(dark: np.ndarray) -> np.ndarray | None:
     ink = out[out > 0.1]
     peak = float(np.percentile(ink, 98)) if len(ink) else 1.0
     return np.clip(out / max(peak, 0.3), 0.0, 1.0).astype(np.float32)
+
+
+def fits(width: int, text: str) -> bool:
+    """Whether a line `width` columns wide (model input) has the output columns CTC needs to
+    spell `text`: one per character and a blank between each doubled letter, plus one."""
+    return width // STRIDE >= len(text) + sum(a == b for a, b in zip(text, text[1:])) + 1
 
 
 def ctc_runs(best: np.ndarray) -> list[tuple[int, list[int]]]:
@@ -191,9 +206,12 @@ def ctc_log_likelihood(logp: np.ndarray, labels: list[list[int]]) -> np.ndarray:
 def _candidates(text: str, m: re.Match) -> list[str]:
     """The known spellings a word of the greedy reading may stand for: before a full stop, the
     abbreviations an edit from it; else (or when there are none), when it is not known, the known
-    words near it."""
+    words near it and the two known words it may be, a space lost; in a person's name (the words
+    after Dr.), the names near a word known only in lower case."""
     before_stop = text[m.end():m.end() + 1] == "."
-    return (abbreviations(m.group()) if before_stop else []) or spellings(m.group())
+    in_name = _IN_NAME.search(text[:m.start()]) is not None
+    return ((abbreviations(m.group()) if before_stop else []) or spellings(m.group()) + splits(m.group())
+            or (names_near(m.group()) if in_name else []))
 
 
 def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") -> str:

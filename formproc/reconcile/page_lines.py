@@ -21,7 +21,7 @@ import numpy as np
 from formproc.errors import InputError
 from formproc.layout import Rect, Template, load_template
 from formproc.reconcile.detect import text_places
-from formproc.reconcile.handlines import INK, normalise
+from formproc.reconcile.handlines import INK, fits, normalise
 from formproc.reconcile.samples import correctable, make_corrected
 from formproc.reconcile.zones import free_text
 from formproc.scan.load import Page
@@ -69,7 +69,7 @@ def page_samples(template: Template, rng: np.random.Generator, text_for,
             continue
         place, dark, _ = max(places, key=lambda p: p[2])
         x = normalise(dark) if covers(place, dark, c.where) else None
-        if x is not None and x.shape[1] // 4 >= len(c.new) + sum(a == b for a, b in zip(c.new, c.new[1:])) + 1:
+        if x is not None and fits(x.shape[1], c.new):
             out.append((x, str(c.new)))
     return out
 

@@ -28,6 +28,8 @@ NEAR_LIMIT = 40  # words near a misread one tried at most
 ACRONYMS = frozenset({"SA", "SC", "SCA", "SCS", "SNC", "SRL", "PFA", "II", "IF", "RA", "CMI", "SCM"})
 #: the abbreviations a name follows: a person's (Dr. Popescu), a street's, a county's or a town's
 NAME_TITLES = ("Dr", "Prof", "Ing", "Str", "Bd", "Bdul", "Șos", "Spl", "Intr", "Jud", "Mun", "Com")
+#: those of them a person's name follows
+PERSON_TITLES = ("Dr", "Prof", "Ing")
 #: the abbreviations written with a full stop in names and addresses (a doctor's title, the parts of
 #: a Romanian address), as they are spelled; a short word before a full stop is most often one
 ABBREVIATIONS = frozenset(NAME_TITLES) | {"Nr", "nr", "Bl", "bl", "Sc", "sc", "Et", "et", "Ap", "ap", "jud", "Sect"}
@@ -99,14 +101,30 @@ def near(word: str) -> list[str]:
     """Known words one or two edits from a word that is not known (letters only, at least
     MIN_LETTERS; three edits for long words), in its capitalisation: the spellings a misreading
     may have come from. Words in capitals are left alone: acronyms (CMI, SRL) few lists hold."""
-    table = words()
-    if not table or len(word) < MIN_LETTERS or not LETTERS.match(word) or word.isupper() or known(word):
+    if len(word) < MIN_LETTERS or not LETTERS.match(word) or word.isupper() or known(word):
         return []
+    return _near(word, _case(word))
+
+
+def _near(word: str, case: str, limit: int | None = NEAR_LIMIT) -> list[str]:
+    """The model's words in `case` one or two edits from `word` (three for long words), the
+    nearest `limit` of them (None: all)."""
+    table = words()
     most = 2 if len(word) < 8 else 3
-    case = _case(word)
     pool = [w for n in range(len(word) - most, len(word) + most + 1) for w in table.get((case, n), [])]
-    found = process.extract(word, pool, scorer=Levenshtein.distance, score_cutoff=most, limit=NEAR_LIMIT)
+    found = process.extract(word, pool, scorer=Levenshtein.distance, score_cutoff=most, limit=limit)
     return [w for w, _, _ in found]
+
+
+def names_near(word: str) -> list[str]:
+    """The names (the model's capitalised words) near a capitalised word read where a person's name
+    stands (after Dr.) that the model knows only in lower case, as "Miei" read for Matei (all of
+    them: a name two edits away is as likely as one an edit away); none for a word it knows
+    capitalised."""
+    if len(word) < MIN_LETTERS or not LETTERS.match(word) or _case(word) != "title" \
+            or word.translate(COMMA_BELOW) in _known():
+        return []
+    return _near(word, "title", None)
 
 
 def spellings(word: str) -> list[str]:
@@ -121,6 +139,14 @@ def spellings(word: str) -> list[str]:
     if _case(word) == "title":
         close |= {w[:1].upper() + w[1:] for w in near(word.lower())}
     return sorted(close)
+
+
+def splits(word: str) -> list[str]:
+    """A word that is not known read as two known words of two letters or more, the space between
+    them lost ("Marenr" for "Mare nr"): each such pair, a space between."""
+    if len(word) < 4 or not LETTERS.match(word) or known(word):
+        return []
+    return [f"{word[:i]} {word[i:]}" for i in range(2, len(word) - 1) if known(word[:i]) and known(word[i:])]
 
 
 def abbreviations(word: str) -> list[str]:
