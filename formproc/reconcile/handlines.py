@@ -7,16 +7,16 @@ blank; an output column for every STRIDE input columns, so that a narrow script 
 has more than two per character) trained by `python -m formproc.reconcile.train_lines` on
 synthetic lines written in the Debian handwriting fonts and on such lines cut from whole generated
 pages as the detector cuts them (formproc.reconcile.page_lines); its weights live in
-`formproc/reconcile/data/handlines.npz` and run with numpy here. Input: a line's ink darkness (0 = paper, 1 = full ink) at 8 px per mm.
+`formproc/reconcile/data/handlines.npz` and run with numpy here. Input: a line's ink darkness
+(0 = paper, 1 = full ink) at 8 px per mm.
 
 A word the greedy reading spells as no known word (formproc.scan.lexicon; a word in capitals as
 no business form such as SRL) is checked against the known words a few edits from it and the pairs
 of known words it splits into (a space lost), a short word before a full stop against the
 abbreviations an edit from it (Dr., nr.), a word of a person's name (after Dr.) that is known only
-in lower case against the names near it: the line's probability
-with each in its place is summed over all CTC alignments, and of those that leave the line at most
-LEXICON_MARGIN nats less likely than as read, the one tesseract also read takes the word's place,
-else the likeliest. A name the lexicon lacks, read surely, stays as read.
+in lower case against the names near it: the line's probability with each in its place is summed
+over all CTC alignments, and of those that leave the line at most LEXICON_MARGIN nats less likely
+than as read, the one tesseract also read takes the word's place, else the likeliest. A name the lexicon lacks, read surely, stays as read.
 """
 
 from __future__ import annotations

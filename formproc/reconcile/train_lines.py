@@ -57,9 +57,9 @@ the shipped model was trained on from the previous one with lines12.pkl's lines 
 (Kristi half of them, seed 13, generated in 350 s), pages7.pkl's and the 371 lines of 160 more pages
 (page seed 9, Kristi half of them, 326 s): `--seed 13 --data lines13.pkl --page-data pages9.pkl
 --font-share Kristi=0.3 --init handlines.npz --lr 5e-4 --minutes 45 --steps 100000 --every 1000`
-(4,859 steps in 2,706 s). Read with numpy, greedy, before -> after:
-the 94 page lines CER 0.053 -> 0.030, 44 -> 58 exact; 400 synthetic lines 0.084 -> 0.076; 250
-Kristi lines (seed 2013, kept if they fit the new columns) 0.275 -> 0.195, 16 -> 52 exact.
+(4,859 steps in 2,706 s). Read with numpy, greedy, before -> after: the 94 page lines CER 0.053 ->
+0.030, 44 -> 58 exact; 400 synthetic lines 0.084 -> 0.076; 250 Kristi lines (seed 2013, kept if
+they fit the new columns) 0.275 -> 0.195, 16 -> 52 exact.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from formproc.reconcile import page_lines
-from formproc.reconcile.handlines import CHARSET, HEIGHT, MODEL_FILE, POOLS, STRIDE, clean_text, ctc_runs, fits, normalise
+from formproc.reconcile.handlines import (CHARSET, HEIGHT, MODEL_FILE, POOLS, STRIDE, clean_text, ctc_runs, fits,
+                                          normalise)
 from formproc.scan import fonts, lexicon
 
 PX_PER_MM = 8.0
