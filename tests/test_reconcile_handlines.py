@@ -117,6 +117,26 @@ def test_a_word_read_without_the_space_between_two_known_words_is_weighed_as_tho
     assert handlines._known_words("Str. Marenr 34", probs, reader.charset) == "Str. Marenr 34"
 
 
+def test_two_words_known_as_one_hyphenated_word_are_joined_when_the_space_is_in_doubt():
+    reader = load_model()
+    doubtful = _spelled(reader, "Mun. Cluj Napoca", {9: ("-", 0.3)})  # space 0.7, hyphen 0.3
+    assert handlines._known_words("Mun. Cluj Napoca", doubtful, reader.charset) == "Mun. Cluj-Napoca"
+    sure = _spelled(reader, "Mun. Cluj Napoca", {9: ("-", 1e-6)})  # a space read surely stays
+    assert handlines._known_words("Mun. Cluj Napoca", sure, reader.charset) == "Mun. Cluj Napoca"
+    other = _spelled(reader, "Str. Mare Napoca", {9: ("-", 0.3)})  # no such hyphenated word
+    assert handlines._known_words("Str. Mare Napoca", other, reader.charset) == "Str. Mare Napoca"
+
+
+def test_two_known_words_joined_by_a_hyphen_no_word_has_are_set_apart_when_the_hyphen_is_in_doubt():
+    reader = load_model()
+    doubtful = _spelled(reader, "Aleea Trandafirilor-nr", {19: (" ", 0.3)})  # hyphen 0.7, space 0.3
+    assert handlines._known_words("Aleea Trandafirilor-nr", doubtful, reader.charset) == "Aleea Trandafirilor nr"
+    sure = _spelled(reader, "Aleea Trandafirilor-nr", {19: (" ", 1e-6)})
+    assert handlines._known_words("Aleea Trandafirilor-nr", sure, reader.charset) == "Aleea Trandafirilor-nr"
+    known = _spelled(reader, "Mun. Cluj-Napoca", {9: (" ", 0.3)})  # the lexicon's own hyphenated word
+    assert handlines._known_words("Mun. Cluj-Napoca", known, reader.charset) == "Mun. Cluj-Napoca"
+
+
 def test_a_word_of_a_persons_name_known_only_in_lower_case_is_weighed_against_the_names_near_it():
     reader = load_model()
 

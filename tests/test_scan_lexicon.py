@@ -28,6 +28,19 @@ def test_names_near_a_capitalised_word_known_only_in_lower_case():
     assert lexicon.names_near("miei") == [] and lexicon.names_near("MIEI") == []
 
 
+def test_two_words_the_model_knows_hyphenated_are_joined():
+    assert lexicon.hyphenated("Cluj", "Napoca") == "Cluj-Napoca"
+    assert lexicon.hyphenated("nord", "vest") == "nord-vest"
+    assert lexicon.hyphenated("Cluj", "Mare") is None
+    assert lexicon.hyphenated("Într", "un") is None  # parts shorter than MIN_LETTERS are left alone
+
+
+def test_two_known_words_joined_by_a_hyphen_no_word_has_are_set_apart():
+    assert lexicon.unhyphenated("Trandafirilor", "nr") == "Trandafirilor nr"
+    assert lexicon.unhyphenated("Cluj", "Napoca") is None  # one word, hyphenated
+    assert lexicon.unhyphenated("Popescu", "Qzxwv") is None  # a name the model lacks: left as read
+
+
 def test_a_word_that_is_not_known_splits_into_known_words_a_space_lost():
     assert lexicon.splits("Marenr") == ["Mare nr"]
     assert lexicon.splits("Mare") == []  # known: nothing to split

@@ -16,7 +16,10 @@ of known words it splits into (a space lost), a short word before a full stop ag
 abbreviations an edit from it (Dr., nr.), a word of a person's name (after Dr.) that is known only
 in lower case against the names near it: the line's probability with each in its place is summed
 over all CTC alignments, and of those that leave the line at most LEXICON_MARGIN nats less likely
-than as read, the one tesseract also read takes the word's place, else the likeliest. A name the lexicon lacks, read surely, stays as read.
+than as read, the one tesseract also read takes the word's place, else the likeliest. A name the
+lexicon lacks, read surely, stays as read. Two words the lexicon knows as one hyphenated word
+(Cluj Napoca) are weighed with their hyphen, two known words joined by a hyphen it knows no such
+word for (Trandafirilor-nr) with a space instead, on the same terms.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import cv2
 import numpy as np
 
 from formproc.scan.icr import conv3x3_relu, load_packaged, pool2
-from formproc.scan.lexicon import PERSON_TITLES, WORD, abbreviations, names_near, spellings, splits
+from formproc.scan.lexicon import (PERSON_TITLES, WORD, abbreviations, hyphenated, names_near, spellings, splits,
+                                   unhyphenated)
 
 #: the characters read (index + 1 is the class; 0 is the CTC blank)
 CHARSET = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -45,6 +49,7 @@ INK = 0.25  # darkness above which a pixel counts as ink for cropping
 MARGIN = 6  # pixels of paper kept left and right of the ink (at the input's resolution)
 #: the start of a line up to a word of a person's name: a title (Dr.) and the name's words before it
 _IN_NAME = re.compile(r"\b(?:" + "|".join(PERSON_TITLES) + r")\.(?:\s+[^\W\d_]+)*\s+$")
+_PAIR = re.compile(r"(?=\b([^\W\d_]+)([ -])([^\W\d_]+)\b)")  # two words, a space or hyphen between (overlapping)
 LEXICON_MARGIN = 8.0  # nats a line may lose by a known word put in place of an unknown one read
 
 
@@ -218,23 +223,37 @@ def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") 
     """The greedy reading with each unknown word (or a word before a full stop) replaced by a known
     spelling (`_candidates`) when the line loses at most LEXICON_MARGIN nats by it: the likeliest
     such spelling that the other reader also read (`witness`: tesseract's reading of the line),
-    else the likeliest."""
-    tried = [(m, words) for m in reversed(list(WORD.finditer(text))) if (words := _candidates(text, m))]
-    if not tried:
-        return text
+    else the likeliest; then, on the same terms, two words the lexicon knows as one hyphenated
+    word joined by its hyphen, and two known words joined by a hyphen it knows no such word for
+    set a space apart."""
+    tried = [(m.start(), m.end(), words) for m in reversed(list(WORD.finditer(text)))
+             if (words := _candidates(text, m))]
     logp = np.log(probs + 1e-12)
     seen = set(WORD.findall(witness.translate(_FOLD)))
+    out = _respelled(text, tried, logp, charset, seen)
+    joins = [(m.start(1), m.end(3), [joined]) for m in reversed(list(_PAIR.finditer(out)))
+             if (joined := (hyphenated if m.group(2) == " " else unhyphenated)(m.group(1), m.group(3)))]
+    return _respelled(out, joins, logp, charset, seen)
+
+
+def _respelled(text: str, tried: list[tuple[int, int, list[str]]], logp: np.ndarray, charset: str,
+               seen: set[str]) -> str:
+    """`text` with each span (start, end, its candidates; last span first) replaced by the
+    candidate that leaves the line at most LEXICON_MARGIN nats less likely than as read, one
+    `seen` in the other reading first, else the likeliest."""
+    if not tried:
+        return text
 
     def encode(line: str) -> list[int]:
         return [charset.index(c) + 1 for c in line if c in charset]
 
     base = ctc_log_likelihood(logp, [encode(text)])[0]
     out = text
-    for m, words in tried:
-        scores = ctc_log_likelihood(logp, [encode(text[:m.start()] + w + text[m.end():]) for w in words])
+    for start, end, words in tried:
+        scores = ctc_log_likelihood(logp, [encode(text[:start] + w + text[end:]) for w in words])
         close = [(w in seen, score, w) for score, w in zip(scores, words) if score >= base - LEXICON_MARGIN]
         if close:
-            out = out[:m.start()] + max(close)[2] + out[m.end():]
+            out = out[:start] + max(close)[2] + out[end:]
     return out
 
 

@@ -149,6 +149,30 @@ def splits(word: str) -> list[str]:
     return [f"{word[:i]} {word[i:]}" for i in range(2, len(word) - 1) if known(word[:i]) and known(word[i:])]
 
 
+@lru_cache(maxsize=1)
+def _compounds() -> frozenset[str]:
+    """The model's hyphenated words of two parts of MIN_LETTERS letters or more (Cluj-Napoca,
+    nord-vest), comma-below spellings."""
+    pattern = re.compile(r"^[^\W\d_]{%d,}-[^\W\d_]{%d,}$" % (MIN_LETTERS, MIN_LETTERS))
+    return frozenset(w for w in _listing().translate(COMMA_BELOW).split() if pattern.match(w))
+
+
+def hyphenated(first: str, second: str) -> str | None:
+    """Two words read apart that the model knows as one hyphenated word ("Cluj Napoca" for
+    Cluj-Napoca, its hyphen lost or read as a space): that word, else None."""
+    joined = f"{first}-{second}".translate(COMMA_BELOW)
+    return joined if joined in _compounds() else None
+
+
+def unhyphenated(first: str, second: str) -> str | None:
+    """Two known words read joined by a hyphen that the model knows no such word for
+    ("Trandafirilor-nr" for "Trandafirilor nr", a space read as a hyphen): the two words a space
+    apart, else None."""
+    if hyphenated(first, second) or not (known(first) and known(second)):
+        return None
+    return f"{first} {second}"
+
+
 def abbreviations(word: str) -> list[str]:
     """The ABBREVIATIONS a word written before a full stop may have been: those an edit from it
     ("Di." for "Dr.", "or." for "nr."), whether or not the word is known; none for one of them or for
