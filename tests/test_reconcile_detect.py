@@ -484,3 +484,15 @@ def test_only_tesseracts_reading_is_respelled_the_recognisers_was_weighed_alread
     monkeypatch.setattr(detect, "_line_text", lambda d: ("Chiruraie", [90.0]))
     monkeypatch.setattr(detect, "read_line", lambda d, witness="": None)
     assert detect._hand_text(spec, dark, 1.0, on)[0] == "Chirurgie"
+
+
+def test_of_the_two_readers_the_reading_that_spells_more_of_the_line_as_known_words_wins(monkeypatch):
+    from formproc.reconcile import detect
+
+    spec = load_template("ccm-2025").field("unitType")
+    line = np.ones((30, 300), np.float32)
+    monkeypatch.setattr(detect, "_line_text", lambda dark: ("Clinic", [90.0]))  # a few letters of the line
+    monkeypatch.setattr(detect, "read_line", lambda dark, witness="": ("Spitalul Clinic Qzxwv", [60.0] * 3))
+    assert detect._hand_text(spec, line, 0.5, date(2026, 3, 2))[0] == "Spitalul Clinic Qzxwv"
+    monkeypatch.setattr(detect, "read_line", lambda dark, witness="": ("Qzxwv Clinic Pzqwx", [60.0] * 3))
+    assert detect._hand_text(spec, line, 0.5, date(2026, 3, 2))[0] == "Clinic"  # most of it spelled as no word

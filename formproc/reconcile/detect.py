@@ -25,7 +25,8 @@ formproc.scan.register) and on the template's geometry only:
   (formproc.reconcile.handlines, tesseract's reading its witness for the known spellings it
   weighs) and by tesseract (`ron`, formproc.scan.text), each reading corrected as the scanner
   corrects that field's text, tesseract's unknown words respelled and both readings' lost commas
-  below put back (formproc.scan.lexicon); the reading with more known words wins.
+  below put back (formproc.scan.lexicon); the reading that spells more of the line as known words
+  wins.
   Hand-written text is read far less surely than print, and neither reader's confidences on it
   are calibrated: its confidence stays under 0.5. The struck words are read again with the line
   painted over ("when legible"). A strike through part of the words only (the new words belong
@@ -556,10 +557,12 @@ def _main_run(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _known_share(text: str) -> float:
-    """The share of a reading's words (two letters or more) that the lexicon knows."""
+def _known_letters(text: str) -> int:
+    """How much of a line a reading spells as words the lexicon knows: the letters of its known
+    words (two letters or more) less those of its unknown ones. A reading of a few letters of a
+    long line does not outweigh a reading of all of it."""
     words = re.findall(r"[^\W\d_]{2,}", text)
-    return sum(known(w) for w in words) / len(words) if words else 0.0
+    return sum(len(w) if known(w) else -len(w) for w in words)
 
 
 def place_line(rect: Rect, hand: np.ndarray) -> tuple[np.ndarray, float]:
@@ -581,13 +584,13 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
     (formproc.scan.lexicon.with_commas) and the name after a title capitalised (names_capitalised);
     tesseract's unknown words are respelled where only one known word lies an edit away
     (formproc.scan.lexicon.respell: the recogniser's own were checked against the line already).
-    The reading with more known words wins (the recogniser's on a tie): (text, confidence, flags,
-    ink share)."""
+    The reading that spells more of the line as known words wins (`_known_letters`; the
+    recogniser's on a tie): (text, confidence, flags, ink share)."""
     from formproc.scan.text import correct
 
     if share < MIN_TEXT_INK:
         return None, 0.0, [], share
-    best: tuple[float, str, float, list[str]] | None = None
+    best: tuple[int, str, float, list[str]] | None = None
     tess = _line_text(dark)
     for line, checked in ((tess, False), (read_line(dark, tess[0] if tess else ""), True)):
         if line is None:
@@ -599,9 +602,9 @@ def _hand_text(spec: FieldSpec, dark: np.ndarray, share: float, on: date) -> tup
         spelled = WORD.sub(lambda m: with_commas(m.group()), value) if checked else _respelled(value)
         spelled = names_capitalised(spelled)
         flags = flags + ["respelled"] if spelled != value else flags
-        share_known = _known_share(spelled)
-        if best is None or share_known >= best[0]:
-            best = (share_known, spelled, conf, flags)
+        score = _known_letters(spelled)
+        if best is None or score >= best[0]:
+            best = (score, spelled, conf, flags)
     if best is None:
         return None, 0.0, [], share
     _, value, conf, flags = best
