@@ -62,8 +62,8 @@ the shipped model was trained on from the previous one with lines12.pkl's lines 
 they fit the new columns) 0.275 -> 0.195, 16 -> 52 exact. Training on from it with 8,000 more lines
 (Kristi half of them) and 373 lines of 160 more pages, `--font-share Kristi=0.35 --lr 3e-4 --minutes
 45` (3,839 steps), made the synthetic lines better (0.076 -> 0.070, Kristi 0.195 -> 0.170) but the
-page lines worse (0.030 -> 0.037) and the reconcile bench's free text too (50 of 58 exact, the shipped model 53):
-it was not shipped.
+page lines worse (0.030 -> 0.037) and the reconcile bench's free text too (50 of 58 exact, the
+shipped model 53): it was not shipped.
 """
 
 from __future__ import annotations
