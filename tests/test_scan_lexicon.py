@@ -49,12 +49,13 @@ def test_a_word_that_is_not_known_splits_into_known_words_a_space_lost():
 
 def test_without_tesseracts_tools_nothing_is_known_and_nothing_tried(monkeypatch):
     monkeypatch.setattr(lexicon, "_tessdata", lambda: None)
-    for cached in (lexicon._listing, lexicon.words, lexicon._known):
+    for cached in (lexicon._listing, lexicon.words, lexicon._known, lexicon._compounds):
         cached.cache_clear()
     try:
         assert lexicon.words() == {} and lexicon.near("Sândtatea") == []
+        assert lexicon.hyphenated("Cluj", "Napoca") is None
     finally:
-        for cached in (lexicon._listing, lexicon.words, lexicon._known):
+        for cached in (lexicon._listing, lexicon.words, lexicon._known, lexicon._compounds):
             cached.cache_clear()
 
 

@@ -230,13 +230,13 @@ def _known_words(text: str, probs: np.ndarray, charset: str, witness: str = "") 
              if (words := _candidates(text, m))]
     logp = np.log(probs + 1e-12)
     seen = set(WORD.findall(witness.translate(_FOLD)))
-    out = _respelled(text, tried, logp, charset, seen)
+    out = _weighed(text, tried, logp, charset, seen)
     joins = [(m.start(1), m.end(3), [joined]) for m in reversed(list(_PAIR.finditer(out)))
              if (joined := (hyphenated if m.group(2) == " " else unhyphenated)(m.group(1), m.group(3)))]
-    return _respelled(out, joins, logp, charset, seen)
+    return _weighed(out, joins, logp, charset, seen)
 
 
-def _respelled(text: str, tried: list[tuple[int, int, list[str]]], logp: np.ndarray, charset: str,
+def _weighed(text: str, tried: list[tuple[int, int, list[str]]], logp: np.ndarray, charset: str,
                seen: set[str]) -> str:
     """`text` with each span (start, end, its candidates; last span first) replaced by the
     candidate that leaves the line at most LEXICON_MARGIN nats less likely than as read, one

@@ -281,7 +281,7 @@ def build_model():
             for c in self.CHANNELS:
                 self.blocks.append(nn.ModuleDict({"conv": nn.Conv2d(c_in, c, 3, padding=1), "bn": nn.BatchNorm2d(c)}))
                 c_in = c
-            feat = c_in * (HEIGHT // 16)
+            feat = c_in * (HEIGHT >> sum(p != "-" for p in POOLS))  # the rows left after the pools
             self.rnn = nn.LSTM(feat, hidden, bidirectional=True)
             self.out = nn.Linear(2 * hidden, len(CHARSET) + 1)
 
